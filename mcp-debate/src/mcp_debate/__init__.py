@@ -1,0 +1,3 @@
+"""mcp-debate: debates between LLM participants, orchestrated through mcp-llm over MCP."""
+
+__version__ = "0.1.0"

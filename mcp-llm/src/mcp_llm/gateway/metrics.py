@@ -1,0 +1,59 @@
+"""Prometheus metrics of the gateway pipeline, per provider and model."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from mcp_shared.server.metrics import LATENCY_BUCKETS
+
+
+class GatewayMetrics:
+    """Requests, errors, latency, time to first chunk, tokens, cost and cache outcomes."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            "llm_requests",
+            "Provider calls by outcome (ok or the error type).",
+            ["provider", "model", "outcome"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "llm_request_duration_seconds",
+            "Provider call latency (cache hits excluded).",
+            ["provider", "model"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.first_chunk = Histogram(
+            "llm_time_to_first_chunk_seconds",
+            "Time from request to the first streamed chunk.",
+            ["provider", "model"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.tokens = Counter(
+            "llm_tokens",
+            "Tokens by direction (input or output).",
+            ["provider", "model", "direction"],
+            registry=registry,
+        )
+        self.cost = Counter("llm_cost_usd", "Spend in USD.", ["provider", "model"], registry=registry)
+        self.cache = Counter(
+            "llm_cache_lookups", "Cache lookups by result (hit, miss).", ["result"], registry=registry
+        )
+        self.retries = Counter(
+            "llm_retries", "Provider call retries.", ["provider", "model"], registry=registry
+        )
+
+    def record_success(
+        self, provider: str, model: str, seconds: float, input_tokens: int, output_tokens: int, cost: float
+    ) -> None:
+        self.requests.labels(provider, model, "ok").inc()
+        self.latency.labels(provider, model).observe(seconds)
+        self.tokens.labels(provider, model, "input").inc(input_tokens)
+        self.tokens.labels(provider, model, "output").inc(output_tokens)
+        if cost:
+            self.cost.labels(provider, model).inc(cost)
+
+    def record_failure(self, provider: str, model: str, error_type: str) -> None:
+        self.requests.labels(provider, model, error_type).inc()

@@ -1,0 +1,103 @@
+"""The provider interface every adapter implements.
+
+An adapter speaks one vendor wire format and translates the vendor's errors into the gateway's
+taxonomy; caching, retries, fallbacks and accounting happen around it, never inside it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
+
+from mcp_llm.tokens import TokenCount
+from mcp_shared.models import ChatMessage, FinishReason, GenerationParams, StreamChunk, Usage
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    """What an adapter needs to reach its vendor; built from settings by the registry."""
+
+    key: str
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    timeout: float = 120.0
+    max_connections: int = 200
+    enabled: bool = True
+    """False when required credentials or endpoints are missing."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Adapter-specific switches (for example which max-tokens field an endpoint accepts)."""
+
+    def secret(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRequest:
+    """A resolved call: the model and messages plus the output-affecting parameters."""
+
+    model: str
+    messages: tuple[ChatMessage, ...]
+    params: GenerationParams
+
+
+class ProviderResponse(BaseModel):
+    """A complete answer, normalised."""
+
+    content: str
+    finish_reason: FinishReason
+    usage: Usage
+    model: str
+
+
+class LiveModel(BaseModel):
+    """A model a vendor reports live (from its models endpoint), with what it says about it."""
+
+    id: str
+    context_window: int | None = None
+    max_output: int | None = None
+
+
+class LLMProvider(ABC):
+    """Base class of every provider adapter."""
+
+    #: The provider's default model when a call names none.
+    default_model: str = ""
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+
+    @property
+    def key(self) -> str:
+        return self.config.key
+
+    @property
+    def configured(self) -> bool:
+        """Whether credentials (or an endpoint) exist; an unconfigured provider answers ``authentication``."""
+        return self.config.enabled
+
+    @abstractmethod
+    async def complete(self, request: ProviderRequest) -> ProviderResponse:
+        """Answer in one piece."""
+
+    @abstractmethod
+    def stream(self, request: ProviderRequest) -> AsyncIterator[StreamChunk]:
+        """Answer in pieces; the last chunk carries the finish reason and usage.
+
+        A stream that ends without a finish reason must raise ``ProviderUnavailableError``.
+        """
+
+    async def count_tokens(self, model: str, messages: list[ChatMessage]) -> TokenCount | None:
+        """The vendor's own count (its counting endpoint), or None where it has none."""
+        return None
+
+    async def list_live_models(self) -> list[LiveModel] | None:
+        """The vendor's live model list, or None where it has none (the catalog is used alone)."""
+        return None
+
+    async def aclose(self) -> None:
+        """Release connection pools."""
+        return

@@ -1,0 +1,123 @@
+"""mcp-llm assembled: settings in, a service the transports can serve out."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry
+from starlette.routing import BaseRoute
+
+from mcp_llm import __version__
+from mcp_llm.catalog import Catalog
+from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
+from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
+from mcp_llm.gateway.metrics import GatewayMetrics
+from mcp_llm.gateway.model_listing import ModelLister
+from mcp_llm.gateway.pipeline import Gateway
+from mcp_llm.gateway.resolution import TargetResolver
+from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.pricing import PriceBook
+from mcp_llm.providers.registry import ProviderRegistry
+from mcp_llm.resources import build_resources
+from mcp_llm.settings import LLMSettings
+from mcp_llm.state.redis_link import RedisLink
+from mcp_llm.tokens import TokenCounter
+from mcp_llm.tools import build_tools
+from mcp_shared.server.metrics import ToolMetrics
+from mcp_shared.server.resources import ResourceRegistry
+from mcp_shared.server.service import CheckResult
+from mcp_shared.server.tools import ToolRegistry
+
+INSTRUCTIONS = (
+    "One interface to many LLM providers (openai, claude, gemini, llama/Ollama, grok, qwen, "
+    "openai_compatible, and an offline mock). Call list_models to see what is configured, complete or "
+    "stream_complete to generate, estimate_tokens to count."
+)
+
+
+class LLMService:
+    """The gateway service: its tools, resources, lifecycle and readiness."""
+
+    name = "mcp-llm"
+    version = __version__
+    instructions = INSTRUCTIONS
+
+    def __init__(self, settings: LLMSettings) -> None:
+        settings.register_secrets()
+        self.settings = settings
+        self.metrics_registry = CollectorRegistry()
+        self.redis = (
+            RedisLink(
+                settings.redis_url,
+                timeout=settings.redis_timeout,
+                retry_interval=settings.redis_retry_interval,
+            )
+            if settings.redis_url
+            else None
+        )
+        prices = PriceBook()
+        self.catalog = Catalog(prices)
+        self.providers = ProviderRegistry(settings)
+        self.lister = ModelLister(self.providers, self.catalog)
+        conversations: ConversationStore = (
+            RedisConversations(self.redis, settings.conversation_ttl, settings.conversation_max_exchanges)
+            if self.redis
+            else MemoryConversations(settings.conversation_ttl, settings.conversation_max_exchanges)
+        )
+        cache = ResponseCache(
+            RedisBackend(self.redis) if self.redis else MemoryBackend(settings.cache_max_entries),
+            CachePolicy(
+                enabled=settings.cache_enabled,
+                ttl=settings.cache_ttl,
+                max_temperature=settings.cache_max_temperature,
+                skip_providers=frozenset(settings.cache_skip_providers),
+            ),
+        )
+        tokens = TokenCounter()
+        self.gateway = Gateway(
+            providers=self.providers,
+            resolver=TargetResolver(self.providers, self.catalog),
+            cache=cache,
+            conversations=conversations,
+            tokens=tokens,
+            prices=prices,
+            retry=RetryPolicy(
+                settings.retry_max_attempts, settings.retry_initial_wait, settings.retry_max_wait
+            ),
+            metrics=GatewayMetrics(self.metrics_registry),
+        )
+        self.tools = ToolRegistry(
+            build_tools(self.gateway, self.lister, tokens), ToolMetrics(self.metrics_registry, "mcp_llm")
+        )
+        self.resources = ResourceRegistry(build_resources(self.providers, self.lister, conversations))
+
+    async def start(self) -> None:
+        self.catalog.models("openai")  # build the catalog (price lookups) before the first call needs it
+        if self.redis is not None:
+            await self.redis.ping()  # logs a warning now if Redis is down; requests work regardless
+
+    async def stop(self) -> None:
+        await self.providers.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+    async def readiness(self) -> list[CheckResult]:
+        if self.redis is None:
+            cache = CheckResult("cache", "ok", essential=False, detail={"backend": "memory"})
+        elif await self.redis.ping():
+            cache = CheckResult("cache", "ok", essential=False, detail={"backend": "redis"})
+        else:
+            cache = CheckResult(
+                "cache",
+                "degraded",
+                essential=False,
+                detail={
+                    "backend": "redis",
+                    "error": self.redis.last_error,
+                    "effect": "requests run uncached",
+                },
+            )
+        configured = [k for k in self.providers.entries if self.providers.is_configured(k)]
+        providers = CheckResult("providers", "ok", detail={"configured": configured})
+        return [cache, providers]
+
+    def http_routes(self) -> list[BaseRoute]:
+        return []

@@ -1,0 +1,83 @@
+"""One shared Redis connection that never takes a request down with it.
+
+Operations run with a short timeout. When Redis fails, the link remembers it and skips Redis for
+``retry_interval`` seconds (callers get their fallback value at once, instead of each paying a
+timeout); the next operation after that tries again, so the link heals by itself when Redis is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from mcp_shared.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class RedisLink:
+    """A Redis client plus its health: ``healthy``, the last error and when it happened."""
+
+    def __init__(self, url: str, *, timeout: float = 0.5, retry_interval: float = 1.0) -> None:
+        self.client: redis.Redis = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            health_check_interval=30,
+            retry_on_timeout=False,
+        )
+        self._retry_interval = retry_interval
+        self._down_since: float | None = None
+        self._skip_until = 0.0
+        self.last_error: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self._down_since is None
+
+    async def run(self, operation: Callable[[redis.Redis], Awaitable[T]], fallback: T) -> T:
+        """Run ``operation``; on any Redis failure log it, mark the link down and return ``fallback``."""
+        now = time.monotonic()
+        if self._down_since is not None and now < self._skip_until:
+            return fallback
+        try:
+            result = await operation(self.client)
+        except (RedisError, OSError) as exc:
+            self._mark_down(exc)
+            return fallback
+        if self._down_since is not None:
+            logger.info("redis is reachable again after %.1f s", now - self._down_since)
+            self._down_since = None
+            self.last_error = None
+        return result
+
+    async def run_strict(self, operation: Callable[[redis.Redis], Awaitable[T]]) -> T:
+        """Run ``operation`` and let failures propagate (for callers that must not guess)."""
+        try:
+            result = await operation(self.client)
+        except (RedisError, OSError) as exc:
+            self._mark_down(exc)
+            raise
+        self._down_since = None
+        return result
+
+    async def ping(self) -> bool:
+        return bool(await self.run(lambda c: c.ping(), False))
+
+    def _mark_down(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        self.last_error = redact(f"{type(exc).__name__}: {exc}")
+        if self._down_since is None:
+            self._down_since = now
+            logger.warning("redis unavailable, continuing without it: %s", self.last_error)
+        self._skip_until = now + self._retry_interval
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

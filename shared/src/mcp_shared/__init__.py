@@ -1,0 +1,1 @@
+"""Code shared by mcp-llm and mcp-debate."""

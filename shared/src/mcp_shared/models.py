@@ -1,0 +1,161 @@
+"""Request and response models of the LLM gateway's contract.
+
+Both services use them: mcp-llm validates its tool arguments with them, and mcp-debate's
+client builds its calls and reads the answers with them. Field descriptions become the tool
+schemas clients see, so they are written for the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Role = Literal["system", "user", "assistant"]
+FinishReason = Literal["stop", "length", "content_filter", "tool_calls", "error", "other"]
+
+MAX_STOP_SEQUENCES = 4
+
+
+class ChatMessage(BaseModel):
+    """One message of a conversation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Role = Field(description="Who speaks: system, user or assistant.")
+    content: str = Field(description="The message text.")
+
+
+class ModelRef(BaseModel):
+    """A provider and a model, as used in fallback chains."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: str | None = Field(
+        default=None, description="Provider key; inferred from the model when omitted."
+    )
+    model: str = Field(min_length=1, description="Model name as the provider knows it.")
+
+
+class GenerationParams(BaseModel):
+    """The parameters that change what a model writes; every one of them is part of the cache key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_tokens: int = Field(default=1024, ge=1, le=1_000_000, description="Upper bound on generated tokens.")
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0, description="Sampling temperature.")
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    stop: list[str] | None = Field(
+        default=None, description="Up to 4 sequences that end the generation (a single string is accepted)."
+    )
+
+    @field_validator("stop", mode="before")
+    @classmethod
+    def _stop_as_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [value]
+        return value
+
+    @field_validator("stop")
+    @classmethod
+    def _stop_bounds(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if len(value) > MAX_STOP_SEQUENCES:
+            raise ValueError(f"at most {MAX_STOP_SEQUENCES} stop sequences are allowed")
+        if any(not s for s in value):
+            raise ValueError("stop sequences must not be empty")
+        return value
+
+
+class CompletionRequest(GenerationParams):
+    """Arguments of ``complete`` and ``stream_complete`` (flat, no wrapper object)."""
+
+    provider: str | None = Field(
+        default=None,
+        description="Provider key (openai, claude, gemini, llama, grok, qwen, openai_compatible, mock) "
+        "or an alias; may be left out when the model name identifies it.",
+    )
+    model: str | None = Field(
+        default=None, min_length=1, description="Model name; the provider's default model when omitted."
+    )
+    messages: Annotated[list[ChatMessage], Field(min_length=1)] = Field(
+        description="The conversation: [{role: system|user|assistant, content}], at least one message."
+    )
+    stream: bool = Field(default=False, description="Ignored by complete; stream_complete always streams.")
+    organization_id: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Organization the call is billed to (ignored when the server authenticates callers).",
+    )
+    conversation_id: str | None = Field(
+        default=None, max_length=256, description="Groups exchanges; readable at llm://conversations/{id}."
+    )
+    fallbacks: list[ModelRef] = Field(
+        default_factory=list, max_length=8, description="Ordered fallback hops: [{provider, model}]."
+    )
+    cache: bool = Field(default=True, description="Set false to bypass the response cache for this call.")
+    priority: int = Field(default=0, ge=-10, le=10, description="Queue priority: higher is served first.")
+
+    def generation_params(self) -> GenerationParams:
+        """The output-affecting subset of this request."""
+        return GenerationParams(
+            max_tokens=self.max_tokens, temperature=self.temperature, top_p=self.top_p, stop=self.stop
+        )
+
+
+class Usage(BaseModel):
+    """Token counts of one call, normalised across providers."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    @classmethod
+    def of(cls, input_tokens: int, output_tokens: int, **extra: int) -> Usage:
+        """Build a usage record whose total is the sum of input and output."""
+        return cls(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            total_tokens=input_tokens + output_tokens,
+            **extra,
+        )
+
+
+class HopOutcome(BaseModel):
+    """What happened to one hop of the provider chain (the primary is hop 0)."""
+
+    provider: str
+    model: str
+    outcome: Literal["answered", "failed", "skipped"]
+    reason: str | None = None
+
+
+class CompletionResponse(BaseModel):
+    """Result of ``complete`` and the final result of ``stream_complete``."""
+
+    content: str
+    provider: str = Field(description="Provider that answered (after any fallback).")
+    model: str = Field(description="Model that answered (after any fallback).")
+    finish_reason: FinishReason
+    usage: Usage
+    cost_usd: float
+    cached: bool = False
+    latency_ms: float
+    request_id: str
+    requested_provider: str
+    requested_model: str
+    fallback_used: bool = False
+    hops: list[HopOutcome] = Field(default_factory=list)
+    conversation_id: str | None = None
+
+
+class StreamChunk(BaseModel):
+    """One piece of a streamed answer; the last one carries the finish reason and usage."""
+
+    content: str = ""
+    finish_reason: FinishReason | None = None
+    usage: Usage | None = None

@@ -1,0 +1,254 @@
+"""One HTTP app per service: MCP at /mcp, plain tool routes, health, readiness and metrics.
+
+Plain HTTP tool calls take the tool's flat arguments as a JSON body whatever the Content-Type
+says (``curl -d`` sends a form type), and answer JSON, or ``text/event-stream`` for streaming
+tools. Every failure is the contract's structured error with a fitting status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from mcp.server.transport_security import TransportSecuritySettings
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+from mcp_shared.errors import (
+    InternalError,
+    InvalidRequestError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ServiceError,
+)
+from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY, build_mcp_server
+from mcp_shared.server.service import Service
+from mcp_shared.server.sse import sse_frame
+from mcp_shared.server.tools import CallContext, StreamEvent, ToolSpec
+from mcp_shared.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+_STREAM_QUEUE_SIZE = 256
+
+
+def error_response(exc: ServiceError, request_id: str | None = None) -> JSONResponse:
+    """The structured error body with its status (and Retry-After when the caller should wait)."""
+    headers = {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+    if request_id:
+        headers["X-Request-Id"] = request_id
+    return JSONResponse(exc.to_payload(), status_code=exc.status, headers=headers)
+
+
+def model_response(result: BaseModel, request_id: str) -> Response:
+    return Response(
+        result.model_dump_json(), media_type="application/json", headers={"X-Request-Id": request_id}
+    )
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"request body of {declared} bytes exceeds the limit of {limit} bytes")
+    size = 0
+    chunks: list[bytes] = []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(f"request body exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class ToolRoutes:
+    """``GET /tools``, ``GET /tools/{tool}`` and ``POST /tools/{tool}``."""
+
+    def __init__(self, service: Service, settings: ServiceSettings) -> None:
+        self.service = service
+        self.settings = settings
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/tools", self.list_tools, methods=["GET"]),
+            Route("/tools/{tool}", self.call, methods=["GET", "POST"]),
+        ]
+
+    async def list_tools(self, request: Request) -> Response:
+        listing = [
+            {
+                "name": name,
+                "alias_of": spec.name if name != spec.name else None,
+                "description": spec.description,
+                "input_schema": spec.input_schema(),
+            }
+            for name, spec in self.service.tools.listing()
+        ]
+        return JSONResponse({"tools": listing})
+
+    async def call(self, request: Request) -> Response:
+        tools = self.service.tools
+        call = CallContext(transport="http", organization_id=request.scope.get(ORGANIZATION_SCOPE_KEY))
+        try:
+            spec = tools.get(request.path_params["tool"])
+            if request.method == "GET":
+                if spec.has_required_arguments():
+                    raise InvalidRequestError(
+                        f"tool '{spec.name}' has required arguments: call it with POST and a JSON body",
+                        status=405,
+                    )
+                args = tools.parse_arguments(spec, dict(request.query_params))
+            else:
+                args = tools.parse_arguments(spec, await read_body(request, self.settings.max_body_bytes))
+            if spec.streams(args):
+                return await self._stream(spec, args, call)
+            result = await tools.run(spec, args, call)
+        except ServiceError as exc:
+            return error_response(exc, call.request_id)
+        return model_response(result, call.request_id)
+
+    async def _stream(self, spec: ToolSpec[Any], args: BaseModel, call: CallContext) -> Response:
+        """Answer with server-sent events, or with a plain error if the call fails before its first chunk."""
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=_STREAM_QUEUE_SIZE)
+
+        async def emit(event: StreamEvent) -> None:
+            await queue.put(("event", event))
+
+        call.emit = emit
+        call.streaming = True
+
+        async def produce() -> None:
+            try:
+                await queue.put(("done", await self.service.tools.run(spec, args, call)))
+            except ServiceError as exc:
+                await queue.put(("error", exc))
+
+        task = asyncio.create_task(produce())
+        first = await queue.get()
+        if first[0] == "error":
+            await task
+            return error_response(first[1], call.request_id)
+
+        async def frames() -> AsyncIterator[bytes]:
+            item = first
+            try:
+                while True:
+                    kind, value = item
+                    if kind == "event":
+                        yield sse_frame(value.event, value.sse_data())
+                    elif kind == "done":
+                        yield sse_frame("done", value.model_dump(mode="json"))
+                        return
+                    else:
+                        yield sse_frame("error", value.to_payload())
+                        return
+                    item = await queue.get()
+            finally:
+                if not task.done():
+                    task.cancel()
+
+        return StreamingResponse(
+            frames(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "X-Request-Id": call.request_id},
+        )
+
+
+def health_routes(service: Service) -> list[BaseRoute]:
+    """Liveness, readiness and Prometheus metrics."""
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "service": service.name, "version": service.version})
+
+    async def readyz(request: Request) -> Response:
+        checks = await service.readiness()
+        unready = [c for c in checks if c.essential and c.status == "down"]
+        degraded = [c for c in checks if c.status != "ok"]
+        status = "unready" if unready else "degraded" if degraded else "ready"
+        body = {
+            "status": status,
+            "service": service.name,
+            "checks": {c.name: {"status": c.status, "essential": c.essential, **c.detail} for c in checks},
+        }
+        return JSONResponse(body, status_code=503 if unready else 200)
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(service.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+
+
+def transport_security(settings: ServiceSettings) -> TransportSecuritySettings | None:
+    """DNS-rebinding protection for /mcp: explicit when hosts are configured, else the SDK's default."""
+    if not settings.mcp_allowed_hosts:
+        return None
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=settings.mcp_allowed_hosts,
+        allowed_origins=settings.mcp_allowed_origins,
+    )
+
+
+async def _json_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        err: ServiceError = NotFoundError(f"no route for {request.method} {request.url.path}")
+    else:
+        err = InvalidRequestError(str(exc.detail), status=exc.status_code)
+    return error_response(err)
+
+
+async def _json_internal_error(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(InternalError("internal error"))
+
+
+def build_http_app(
+    service: Service, settings: ServiceSettings, middleware: list[Middleware] | None = None
+) -> Starlette:
+    """The whole HTTP surface of a service; its lifespan starts and stops the service."""
+    mcp_server = build_mcp_server(service, transport="mcp")
+    mcp_app = mcp_server.streamable_http_app(
+        streamable_http_path="/mcp",
+        stateless_http=True,
+        host=settings.mcp_host,
+        transport_security=transport_security(settings),
+        max_request_body_size=settings.max_body_bytes,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await service.start()
+        try:
+            async with mcp_server.session_manager.run():
+                yield
+        finally:
+            await service.stop()
+
+    routes: list[BaseRoute] = [
+        *health_routes(service),
+        *ToolRoutes(service, settings).routes(),
+        *service.http_routes(),
+        Mount("/", app=mcp_app),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=middleware or [],
+        exception_handlers={HTTPException: _json_http_error, Exception: _json_internal_error},
+    )

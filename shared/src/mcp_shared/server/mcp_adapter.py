@@ -1,0 +1,154 @@
+"""The MCP face of a service: a low-level ``mcp`` Server whose handlers read the registries.
+
+The low-level server (rather than decorator-built tools) keeps the argument schema flat, lets
+the service validate arguments itself, and returns every failure as a tool error result whose
+text is the contract's structured error JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import mcp_types as types
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+
+from mcp_shared.errors import ServiceError
+from mcp_shared.server.service import Service
+from mcp_shared.server.tools import CallContext, StreamEvent, ToolRegistry, Transport
+
+ORGANIZATION_SCOPE_KEY = "mcp_shared.organization_id"
+"""ASGI scope key where an authentication middleware puts the caller's organization."""
+
+
+def organization_of(ctx: ServerRequestContext[Any, Any]) -> str | None:
+    """The authenticated organization of an MCP request over HTTP (None on stdio or with auth off)."""
+    request = ctx.request
+    scope = getattr(request, "scope", None)
+    return scope.get(ORGANIZATION_SCOPE_KEY) if isinstance(scope, dict) else None
+
+
+def error_result(exc: ServiceError) -> types.CallToolResult:
+    payload = exc.to_payload()
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=json.dumps(payload))],
+        is_error=True,
+    )
+
+
+def build_mcp_server(service: Service, transport: Transport) -> Server[Any]:
+    """Wire the service's registries into MCP request handlers."""
+    tools: ToolRegistry = service.tools
+
+    async def list_tools(
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        listed = []
+        for name, spec in tools.listing():
+            description = (
+                spec.description if name == spec.name else f"Alias of '{spec.name}'. {spec.description}"
+            )
+            listed.append(
+                types.Tool(
+                    name=name,
+                    description=description,
+                    input_schema=spec.input_schema(),
+                    output_schema=spec.output_schema(),
+                    annotations=types.ToolAnnotations(read_only_hint=spec.read_only),
+                )
+            )
+        return types.ListToolsResult(tools=listed)
+
+    async def call_tool(
+        ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        progress_token = (ctx.meta or {}).get("progress_token")
+        counter = 0
+
+        async def report(event: StreamEvent) -> None:
+            nonlocal counter
+            counter += 1
+            await ctx.session.report_progress(counter, None, event.text)
+
+        call = CallContext(
+            transport=transport,
+            organization_id=organization_of(ctx),
+            emit=report,
+            streaming=progress_token is not None,
+        )
+        try:
+            spec = tools.get(params.name)
+            args = tools.parse_arguments(spec, params.arguments or {})
+            result = await tools.run(spec, args, call)
+        except ServiceError as exc:
+            return error_result(exc)
+        payload = result.model_dump(mode="json")
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=json.dumps(payload))],
+            structured_content=payload,
+        )
+
+    async def list_resources(
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        return types.ListResourcesResult(
+            resources=[
+                types.Resource(
+                    uri=s.uri_template, name=s.name, description=s.description, mime_type=s.mime_type
+                )
+                for s in service.resources.specs
+                if not s.is_template
+            ]
+        )
+
+    async def list_templates(
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(
+            resource_templates=[
+                types.ResourceTemplate(
+                    uri_template=s.uri_template, name=s.name, description=s.description, mime_type=s.mime_type
+                )
+                for s in service.resources.specs
+                if s.is_template
+            ]
+        )
+
+    async def read_resource(
+        ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        uri = str(params.uri)
+        call = CallContext(transport=transport, organization_id=organization_of(ctx))
+        try:
+            spec, values = service.resources.resolve(uri)
+            data = await spec.handler(values, call)
+        except ServiceError as exc:
+            # Resources have no error result; a JSON-RPC error carries the structured payload.
+            raise MCPError(
+                code=-32002 if exc.status == 404 else -32603, message=exc.message, data=exc.to_payload()
+            ) from None
+        text = data if isinstance(data, str) else json.dumps(data)
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type=spec.mime_type, text=text)]
+        )
+
+    return Server(
+        service.name,
+        version=service.version,
+        instructions=service.instructions,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_list_resource_templates=list_templates,
+        on_read_resource=read_resource,
+        get_tool_input_schema=lambda name: _schema_or_none(tools, name),
+    )
+
+
+def _schema_or_none(tools: ToolRegistry, name: str) -> dict[str, Any] | None:
+    try:
+        return tools.get(name).input_schema()
+    except ServiceError:
+        return None

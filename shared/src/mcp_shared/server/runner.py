@@ -1,0 +1,50 @@
+"""Running a service: over streamable HTTP (with the plain HTTP routes) or over stdio."""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+import uvicorn
+from mcp.server.stdio import stdio_server
+from starlette.middleware import Middleware
+
+from mcp_shared.server.http_app import build_http_app
+from mcp_shared.server.mcp_adapter import build_mcp_server
+from mcp_shared.server.service import Service
+from mcp_shared.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+
+def run_http(service: Service, settings: ServiceSettings, middleware: list[Middleware] | None = None) -> None:
+    """Serve MCP at /mcp and the plain HTTP routes on ``MCP_HOST:MCP_PORT`` until interrupted."""
+    app = build_http_app(service, settings, middleware)
+    config = uvicorn.Config(
+        app,
+        host=settings.mcp_host,
+        port=settings.mcp_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    logger.info(
+        "serving %s on http://%s:%d (MCP at /mcp)", service.name, settings.mcp_host, settings.mcp_port
+    )
+    uvicorn.Server(config).run()
+
+
+async def serve_stdio(service: Service) -> None:
+    """Serve MCP over stdin/stdout for clients that launch the service as a subprocess."""
+    server = build_mcp_server(service, transport="stdio")
+    await service.start()
+    try:
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+    finally:
+        await service.stop()
+
+
+def run_stdio(service: Service) -> None:
+    anyio.run(serve_stdio, service)
