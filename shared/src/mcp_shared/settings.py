@@ -21,7 +21,9 @@ CsvList = Annotated[list[str], NoDecode, BeforeValidator(split_csv)]
 class ServiceSettings(BaseSettings):
     """What every service needs: where to listen, how to log, how big a body may be."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     mcp_host: str = Field(default="127.0.0.1", description="Interface to listen on (0.0.0.0 in containers).")
     mcp_port: int = Field(default=5001, ge=1, le=65535)

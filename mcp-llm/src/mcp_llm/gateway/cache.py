@@ -125,7 +125,8 @@ class RedisBackend:
         self.link = link
 
     async def get(self, key: str) -> bytes | None:
-        return await self.link.run(lambda r: r.get(key), None)
+        value = await self.link.run(lambda r: r.get(key), None)
+        return value.encode() if isinstance(value, str) else value
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
         await self.link.run(lambda r: r.set(key, value, ex=ttl), None)

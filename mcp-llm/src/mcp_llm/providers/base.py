@@ -64,9 +64,6 @@ class LiveModel(BaseModel):
 class LLMProvider(ABC):
     """Base class of every provider adapter."""
 
-    #: The provider's default model when a call names none.
-    default_model: str = ""
-
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
 

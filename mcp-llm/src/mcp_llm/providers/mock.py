@@ -47,6 +47,14 @@ MOCK_RETRY_AFTER = 0.2
 _FAIL = re.compile(r"^mock-fail-(rate-limit|server-error|timeout|auth|not-found|context-length)(?:-(\d+))?$")
 _SLOW = re.compile(r"^mock-slow-(\d+)$")
 _CHUNK_WORDS = 3
+_FAILURES: dict[str, tuple[type[LLMProviderError], str]] = {
+    "rate-limit": (RateLimitError, "mock rate limit"),
+    "server-error": (ProviderUnavailableError, "mock server error (HTTP 500)"),
+    "timeout": (ProviderTimeoutError, "mock timeout"),
+    "auth": (AuthenticationError, "mock rejected the credentials"),
+    "not-found": (ModelNotFoundError, "mock does not serve model '{model}'"),
+    "context-length": (ContextLengthExceededError, "mock context window exceeded"),
+}
 _ATTEMPT_MEMORY = 4096
 
 _OPENINGS = (
@@ -83,8 +91,6 @@ def context_window_of(model: str) -> int:
 class MockProvider(LLMProvider):
     """Deterministic answers and scripted failures, with no network."""
 
-    default_model = "mock-1"
-
     def __init__(self, config: ProviderConfig) -> None:
         super().__init__(config)
         self._latency = float(config.options.get("latency_ms", 0.0)) / 1000.0
@@ -110,16 +116,14 @@ class MockProvider(LLMProvider):
         kind, limit = found.group(1), found.group(2)
         if limit is not None and self._attempt_number(request) > int(limit):
             return None
-        where = {"provider": self.key, "model": request.model}
-        failures: dict[str, LLMProviderError] = {
-            "rate-limit": RateLimitError("mock rate limit", retry_after=MOCK_RETRY_AFTER, **where),
-            "server-error": ProviderUnavailableError("mock server error (HTTP 500)", **where),
-            "timeout": ProviderTimeoutError("mock timeout", **where),
-            "auth": AuthenticationError("mock rejected the credentials", **where),
-            "not-found": ModelNotFoundError(f"mock does not serve model '{request.model}'", **where),
-            "context-length": ContextLengthExceededError("mock context window exceeded", **where),
-        }
-        return failures[kind]
+        cls, message = _FAILURES[kind]
+        retry_after = MOCK_RETRY_AFTER if cls is RateLimitError else None
+        return cls(
+            message.format(model=request.model),
+            provider=self.key,
+            model=request.model,
+            retry_after=retry_after,
+        )
 
     async def _before_answer(self, request: ProviderRequest) -> None:
         failure = self._injected_failure(request)

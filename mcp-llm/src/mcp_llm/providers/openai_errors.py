@@ -6,6 +6,8 @@ OpenAI-compatible server), so a 429 means the same thing whichever of them sent 
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx2
 import openai
 
@@ -23,47 +25,53 @@ from mcp_shared.errors import (
 
 _BILLING_CODES = {"insufficient_quota", "billing_hard_limit_reached"}
 
+VENDOR_ERRORS = (openai.OpenAIError, httpx2.HTTPError)
+"""What talking to the vendor can raise; anything else is a bug and surfaces as ``internal``."""
+
 
 def map_openai_error(exc: BaseException, provider: str, model: str) -> LLMProviderError:
     """Translate one exception raised while talking to an OpenAI-wire endpoint."""
-    where = {"provider": provider, "model": model, "original_error": exc}
+
+    def make(cls: type[LLMProviderError], message: str, **extra: Any) -> LLMProviderError:
+        return cls(message, provider=provider, model=model, original_error=exc, **extra)
+
     if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException):
-        return ProviderTimeoutError(f"{provider} did not answer in time", **where)
+        return make(ProviderTimeoutError, f"{provider} did not answer in time")
     if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
-        return ProviderUnavailableError(f"could not reach {provider}: {type(exc).__name__}", **where)
+        return make(ProviderUnavailableError, f"could not reach {provider}: {type(exc).__name__}")
     if not isinstance(exc, openai.APIStatusError):
         if isinstance(exc, openai.APIError):
             message = vendor_message(exc.body, exc.message)
             if looks_like_context_length(exc.code, message):
-                return ContextLengthExceededError(message, **where)
-            return ProviderUnavailableError(f"{provider} failed mid-answer: {message}", **where)
-        return ProviderUnavailableError(f"{provider} call failed: {type(exc).__name__}", **where)
+                return make(ContextLengthExceededError, message)
+            return make(ProviderUnavailableError, f"{provider} failed mid-answer: {message}")
+        return make(ProviderUnavailableError, f"{provider} call failed: {type(exc).__name__}: {exc}")
 
     status = exc.status_code
     code = exc.code or ""
     message = vendor_message(exc.body, f"{provider} answered HTTP {status}")
     if status in (401, 403):
-        return AuthenticationError(f"{provider} rejected the credentials: {message}", **where)
+        return make(AuthenticationError, f"{provider} rejected the credentials: {message}")
     if status == 404:
-        return ModelNotFoundError(f"{provider} does not serve model '{model}': {message}", **where)
+        return make(ModelNotFoundError, f"{provider} does not serve model '{model}': {message}")
     if status == 413 or looks_like_context_length(code, message):
-        return ContextLengthExceededError(message, **where)
+        return make(ContextLengthExceededError, message)
     if status == 429:
         retry_after = retry_after_seconds(exc.response.headers)
         if code in _BILLING_CODES:
-            return RateLimitError(
+            return make(
+                RateLimitError,
                 f"{provider} account is out of quota: {message}",
                 retry_after=retry_after,
                 retryable=False,
-                **where,
             )
-        return RateLimitError(f"{provider} rate limit: {message}", retry_after=retry_after, **where)
+        return make(RateLimitError, f"{provider} rate limit: {message}", retry_after=retry_after)
     if status in (400, 409, 422):
-        return ProviderBadRequestError(f"{provider} rejected the request: {message}", **where)
+        return make(ProviderBadRequestError, f"{provider} rejected the request: {message}")
     if status == 408:
-        return ProviderTimeoutError(f"{provider} timed out: {message}", **where)
-    return ProviderUnavailableError(
+        return make(ProviderTimeoutError, f"{provider} timed out: {message}")
+    return make(
+        ProviderUnavailableError,
         f"{provider} failed with HTTP {status}: {message}",
         retry_after=retry_after_seconds(exc.response.headers),
-        **where,
     )

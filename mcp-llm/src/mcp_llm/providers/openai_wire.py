@@ -14,7 +14,7 @@ import httpx2
 import openai
 
 from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderConfig, ProviderRequest, ProviderResponse
-from mcp_llm.providers.openai_errors import map_openai_error
+from mcp_llm.providers.openai_errors import VENDOR_ERRORS, map_openai_error
 from mcp_shared.errors import ProviderUnavailableError
 from mcp_shared.models import FinishReason, StreamChunk, Usage
 
@@ -53,7 +53,6 @@ class OpenAIChatProvider(LLMProvider):
 
     def __init__(self, config: ProviderConfig) -> None:
         super().__init__(config)
-        self.default_model = str(config.options.get("default_model", "gpt-5-mini"))
         self._max_tokens_field = str(config.options.get("max_tokens_field", "max_tokens"))
         self._reasoning_aware = bool(config.options.get("reasoning_models", False))
         self._client: openai.AsyncOpenAI | None = None
@@ -96,7 +95,7 @@ class OpenAIChatProvider(LLMProvider):
     async def complete(self, request: ProviderRequest) -> ProviderResponse:
         try:
             completion = await self.client.chat.completions.create(**self._arguments(request))
-        except Exception as exc:
+        except VENDOR_ERRORS as exc:
             raise map_openai_error(exc, self.key, request.model) from exc
         if not completion.choices:
             raise ProviderUnavailableError(
@@ -127,7 +126,7 @@ class OpenAIChatProvider(LLMProvider):
                             yield StreamChunk(content=choice.delta.content)
                         if choice.finish_reason is not None:
                             finish = normalise_finish_reason(choice.finish_reason)
-        except Exception as exc:
+        except VENDOR_ERRORS as exc:
             raise map_openai_error(exc, self.key, request.model) from exc
         if finish is None:
             raise ProviderUnavailableError(
@@ -140,7 +139,7 @@ class OpenAIChatProvider(LLMProvider):
     async def list_live_models(self) -> list[LiveModel] | None:
         try:
             page = await self.client.models.list()
-        except Exception as exc:
+        except VENDOR_ERRORS as exc:
             raise map_openai_error(exc, self.key, "*") from exc
         return [LiveModel(id=m.id) for m in page.data]
 

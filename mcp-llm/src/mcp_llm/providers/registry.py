@@ -106,7 +106,9 @@ def _qwen(s: LLMSettings) -> ProviderConfig:
 
 
 def _mock(s: LLMSettings) -> ProviderConfig:
-    return _config(s, "mock", enabled=True, options={"latency_ms": s.mock_latency_ms})
+    return _config(
+        s, "mock", enabled=True, options={"default_model": "mock-1", "latency_ms": s.mock_latency_ms}
+    )
 
 
 PROVIDERS: tuple[ProviderEntry, ...] = (
@@ -214,8 +216,7 @@ class ProviderRegistry:
         return instance
 
     def default_model(self, key: str) -> str:
-        if key in self._instances:
-            return self._instances[key].default_model
+        """The model a call gets when it names none ('' when the provider has no sensible default)."""
         return str(self._configs[key].options.get("default_model", ""))
 
     async def aclose(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,8 +23,9 @@ CountMethod = Literal["exact", "provider_api", "estimate"]
 
 # Providers whose models use OpenAI's own tokenizers.
 OPENAI_TOKENIZER_PROVIDERS = frozenset({"openai"})
-# Prefixes of OpenAI models newer than tiktoken's own table; all use o200k_base.
-_O200K_PREFIXES = ("gpt-5", "gpt-4.1", "gpt-4.5", "gpt-4o", "o1", "o3", "o4", "chatgpt-4o", "gpt-oss")
+# OpenAI models newer than tiktoken's own table; all of them use o200k_base.
+_O200K_PREFIXES = ("gpt-4.1", "gpt-4.5", "gpt-4o", "o1", "o3", "o4", "chatgpt-4o", "gpt-oss")
+_O200K_GENERATIONS = re.compile(r"^gpt-([5-9]|\d{2,})")
 # OpenAI chat framing: each message costs 3 tokens, and the reply is primed with 3 more.
 TOKENS_PER_MESSAGE = 3
 TOKENS_REPLY_PRIMING = 3
@@ -55,7 +57,7 @@ def openai_encoding_name(model: str) -> str | None:
         return tiktoken.encoding_name_for_model(model)
     except KeyError:
         pass
-    if model.startswith(_O200K_PREFIXES):
+    if model.startswith(_O200K_PREFIXES) or _O200K_GENERATIONS.match(model):
         return "o200k_base"
     if model.startswith(("gpt-4", "gpt-3.5", "text-embedding")):
         return "cl100k_base"

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Route
 
 from mcp_shared.errors import (
     InternalError,
@@ -244,7 +244,9 @@ def build_http_app(
         *health_routes(service),
         *ToolRoutes(service, settings).routes(),
         *service.http_routes(),
-        Mount("/", app=mcp_app),
+        # The SDK app holds a single route (/mcp, every method); taking the route rather than mounting
+        # the whole app at / keeps unknown paths on this app's structured 404.
+        *mcp_app.routes,
     ]
     return Starlette(
         routes=routes,

@@ -1,0 +1,43 @@
+# Common commands. Needs only python3 (>= 3.11) and make: uv is installed on first use if missing.
+
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PYTEST_ARGS ?=
+
+.PHONY: help sync run run-llm test lint format typecheck check bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+.uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+		python3 -m pip install --quiet --disable-pip-version-check uv
+
+sync: .uv  ## install every package and dev tool from the lock file into .venv
+	@$(UV) sync --frozen --quiet
+
+run: run-llm  ## run the product on embedded defaults (no keys, no Redis)
+
+run-llm: sync  ## run mcp-llm on port 5001 (MCP at /mcp, tools at /tools/{name})
+	$(UV) run --frozen mcp-llm
+
+test: sync  ## run every test (Redis-backed tests need redis-server on PATH)
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+lint: sync  ## ruff lint and format check
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: sync  ## apply ruff formatting and safe fixes
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+typecheck: sync  ## mypy over the packages
+	$(UV) run --frozen mypy shared/src mcp-llm/src mcp-debate/src
+
+check: lint typecheck test  ## everything CI runs
+
+bench: sync  ## gateway overhead benchmark (see bench/README.md)
+	$(UV) run --frozen python -m bench.gateway_overhead
+
+clean:  ## remove caches and the virtualenv
+	rm -rf .venv .pytest_cache .ruff_cache .mypy_cache

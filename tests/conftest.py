@@ -1,0 +1,229 @@
+"""Fixtures that start real things: a Redis server, mcp-llm processes, fake vendor APIs.
+
+Processes are started by the fixtures and stopped by PID when the fixtures end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fakes.openai_api import openai_app
+from tests.fakes.server import FakeServer, Script, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = Path(tempfile.gettempdir()) / "mcp-tests"
+
+# Environment for server processes: nothing inherited that could change behaviour.
+_CLEAN_ENV_PREFIXES = (
+    "OPENAI",
+    "ANTHROPIC",
+    "GOOGLE",
+    "GEMINI",
+    "OLLAMA",
+    "LLAMA",
+    "XAI",
+    "DASHSCOPE",
+    "REDIS",
+    "CACHE",
+    "MCP_",
+    "LLM_",
+    "DATABASE",
+    "USE_LOCAL",
+    "LOG_",
+)
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_CLEAN_ENV_PREFIXES)}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(overrides)
+    return env
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+# -- Redis -------------------------------------------------------------------------------------
+
+
+@dataclass
+class RedisServer:
+    """A private redis-server on a free port; can be stopped and started again on the same port."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    workdir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="redis-"))
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.workdir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(self._responds, what="redis-server")
+
+    def _responds(self) -> bool:
+        import socket
+
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    if shutil.which("redis-server") is None:
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail("REQUIRE_REDIS is set but redis-server is not on PATH")
+        pytest.skip("redis-server is not installed (CI installs it; see .ci/run)")
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+# -- server processes --------------------------------------------------------------------------
+
+
+@dataclass
+class ServiceProcess:
+    """A service started as its own OS process, like a user would run it."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.url}/mcp"
+
+    def start(self, timeout: float = 30.0) -> ServiceProcess:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self.log_path = LOG_DIR / f"{self.name}-{self.port}.log"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=log, cwd=ROOT)
+        wait_until(self._healthy, timeout=timeout, what=f"{self.name} on port {self.port}")
+        return self
+
+    def _healthy(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"{self.name} exited with {self.process.returncode}; log: {self.log_text()}")
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=0.5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, as in a crash."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+
+
+def llm_process(port: int | None = None, **env: str) -> ServiceProcess:
+    port = port or free_port()
+    return ServiceProcess(
+        "mcp-llm",
+        [sys.executable, "-m", "mcp_llm", "--port", str(port)],
+        clean_env(LOG_LEVEL="INFO", RETRY_INITIAL_WAIT="0.05", **env),
+        port,
+    )
+
+
+@pytest.fixture(scope="session")
+def fake_openai() -> Iterator[tuple[FakeServer, Script]]:
+    script = Script()
+    server = FakeServer(openai_app(script)).start()
+    yield server, script
+    server.stop()
+
+
+@pytest.fixture
+def openai_script(fake_openai: tuple[FakeServer, Script]) -> Iterator[Script]:
+    _, script = fake_openai
+    script.reset()
+    yield script
+    script.reset()
+
+
+TEST_OPENAI_KEY = "fixture-openai-key-" + "0123456789abcdef"  # built so no key-shaped literal is tracked
+
+
+@pytest.fixture(scope="session")
+def llm_server(fake_openai: tuple[FakeServer, Script]) -> Iterator[ServiceProcess]:
+    """mcp-llm on embedded defaults (in-process cache, mock provider) plus OpenAI pointed at the fake."""
+    server, _ = fake_openai
+    proc = llm_process(OPENAI_API_KEY=TEST_OPENAI_KEY, OPENAI_BASE_URL=f"{server.url}/v1").start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def llm_server_redis(redis_server: RedisServer) -> Iterator[ServiceProcess]:
+    proc = llm_process(REDIS_URL=redis_server.url, REDIS_RETRY_INTERVAL="0.2").start()
+    yield proc
+    proc.stop()

@@ -1,0 +1,106 @@
+"""Cache keys: every output-affecting parameter changes the key, nothing else does."""
+
+from __future__ import annotations
+
+import fnmatch
+
+import pytest
+
+from mcp_llm.gateway.cache import cache_key, invalidation_pattern
+from mcp_shared.models import ChatMessage, CompletionRequest, GenerationParams, ModelRef
+
+MESSAGES = [ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="Hello")]
+# Fields of CompletionRequest that are key components in their own right.
+KEY_COMPONENTS = {"provider", "model", "messages", "organization_id"}
+# Fields that never change what the model writes, so must never split the cache.
+NON_OUTPUT_FIELDS = {"stream", "conversation_id", "fallbacks", "cache", "priority"}
+OUTPUT_VARIATIONS = {"max_tokens": 99, "temperature": 0.1, "top_p": 0.5, "stop": ["END"]}
+
+
+def request(**changes: object) -> CompletionRequest:
+    base: dict[str, object] = {"provider": "openai", "model": "gpt-5-mini", "messages": MESSAGES}
+    base.update(changes)
+    return CompletionRequest.model_validate(base)
+
+
+def key_of(req: CompletionRequest, organization: str = "org-a") -> str:
+    """The key exactly as the pipeline derives it from a request."""
+    return cache_key(organization, req.provider or "", req.model or "", req.messages, req.generation_params())
+
+
+def test_every_request_field_is_classified() -> None:
+    """A new request field must be declared output-affecting (in GenerationParams) or not."""
+    classified = set(GenerationParams.model_fields) | KEY_COMPONENTS | NON_OUTPUT_FIELDS
+    assert set(CompletionRequest.model_fields) == classified
+    assert set(OUTPUT_VARIATIONS) == set(GenerationParams.model_fields)
+
+
+@pytest.mark.parametrize(("field", "value"), sorted(OUTPUT_VARIATIONS.items()))
+def test_output_affecting_parameter_changes_key(field: str, value: object) -> None:
+    assert key_of(request(**{field: value})) != key_of(request())
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("stream", True),
+        ("conversation_id", "c-1"),
+        ("fallbacks", [ModelRef(provider="mock", model="mock-1")]),
+        ("cache", False),
+        ("priority", 5),
+    ],
+)
+def test_non_output_field_keeps_key(field: str, value: object) -> None:
+    assert key_of(request(**{field: value})) == key_of(request())
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="Hello!")],
+        [ChatMessage(role="user", content="Be brief."), ChatMessage(role="user", content="Hello")],
+        [ChatMessage(role="user", content="Hello"), ChatMessage(role="system", content="Be brief.")],
+        [ChatMessage(role="user", content="Hello")],
+    ],
+)
+def test_any_change_to_messages_changes_key(messages: list[ChatMessage]) -> None:
+    assert key_of(request(messages=messages)) != key_of(request())
+
+
+def test_provider_model_and_organization_change_key() -> None:
+    base = key_of(request())
+    assert key_of(request(provider="openai_compatible")) != base
+    assert key_of(request(model="gpt-4.1")) != base
+    assert key_of(request(), organization="org-b") != base
+
+
+def test_key_follows_the_documented_layout() -> None:
+    key = key_of(request(temperature=0.25))
+    prefix, provider, model, organization, digest, temperature = key.split(":")
+    assert (prefix, provider, model, organization, temperature) == (
+        "llm",
+        "openai",
+        "gpt-5-mini",
+        "org-a",
+        "0.25",
+    )
+    assert len(digest) == 64
+
+
+def test_separators_and_globs_in_names_cannot_collide() -> None:
+    tagged = cache_key("org", "llama", "llama3:8b", MESSAGES, GenerationParams())
+    plain = cache_key("org", "llama", "llama3", MESSAGES, GenerationParams())
+    assert "llama3%3A8b" in tagged
+    assert fnmatch.fnmatchcase(plain, invalidation_pattern("llama", "llama3", None))
+    assert not fnmatch.fnmatchcase(tagged, invalidation_pattern("llama", "llama3", None))
+    starred = cache_key("org", "openai", "gpt*", MESSAGES, GenerationParams())
+    assert "*" not in starred.split(":")[2]
+
+
+def test_invalidation_patterns_select_by_provider_model_and_organization() -> None:
+    key = key_of(request())
+    assert fnmatch.fnmatchcase(key, invalidation_pattern("openai", None, None))
+    assert fnmatch.fnmatchcase(key, invalidation_pattern(None, "gpt-5-mini", None))
+    assert fnmatch.fnmatchcase(key, invalidation_pattern(None, None, "org-a"))
+    assert not fnmatch.fnmatchcase(key, invalidation_pattern("mock", None, None))
+    assert not fnmatch.fnmatchcase(key, invalidation_pattern(None, None, "org-b"))
