@@ -84,5 +84,7 @@ class RedisConversations:
         await self._link.run(push, None)
 
     async def read(self, conversation_id: str) -> list[Exchange]:
-        raw: list[bytes | str] = await self._link.run(lambda r: r.lrange(self._key(conversation_id), 0, -1), [])
+        raw: list[bytes | str] = await self._link.run(
+            lambda r: r.lrange(self._key(conversation_id), 0, -1), []
+        )
         return [Exchange.model_validate_json(item) for item in raw]
