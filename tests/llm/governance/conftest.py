@@ -80,6 +80,7 @@ async def make_service() -> AsyncIterator[Callable[..., LLMService]]:
 
 
 def ask(content: str = "hello", **fields: object) -> CompletionRequest:
+    fields.setdefault("model", "mock-1")
     return CompletionRequest.model_validate({"messages": [{"role": "user", "content": content}], **fields})
 
 

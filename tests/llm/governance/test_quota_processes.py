@@ -107,7 +107,7 @@ def test_the_same_budget_holds_across_two_processes_sharing_redis(
     first, second = processes(**env), processes(**env)
     script_exact_usage(openai_script, prompt)
     responses = asyncio.run(fire([first.url, second.url], org, 50))
-    successes = {url: 0 for url in (first.url, second.url)}
+    successes = dict.fromkeys((first.url, second.url), 0)
     for index, response in enumerate(responses):
         successes[(first.url, second.url)[index % 2]] += response.status_code == 200
     report = httpx.get(f"{second.url}/usage", params={"organization_id": org, "period": "today"}).json()
