@@ -77,7 +77,7 @@ class LLMService:
                 skip_providers=frozenset(settings.cache_skip_providers),
             ),
         )
-        tokens = TokenCounter()
+        tokens = self.tokens = TokenCounter()
         resolver = TargetResolver(self.providers, self.catalog)
         self.keys = KeyRing(settings.api_keys)
         if settings.auth_enabled and not len(self.keys):
@@ -119,8 +119,11 @@ class LLMService:
 
     async def start(self) -> None:
         self.catalog.models("openai")  # build the catalog (price lookups) before the first call needs it
+        # Load the tokenizer now: its first use takes about a second of CPU, which would stall every call
+        # in flight (and time out their Redis operations) if it happened under the first burst.
+        self.tokens.count_text("openai", "gpt-5-mini", "warm up")
         if self.redis is not None:
-            await self.redis.ping()  # logs a warning now if Redis is down; requests work regardless
+            await self.redis.warm()  # logs a warning now if Redis is down; requests work regardless
         await self.governance.ledger.start()
         await self.governance.monitor.start()
 

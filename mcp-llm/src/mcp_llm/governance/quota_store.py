@@ -123,6 +123,12 @@ class MemoryQuotaStore:
         now = time.monotonic()
         return [self._current(k, now) for k in keys]
 
+    def seed(self, counters: list[Counter], values: list[int]) -> None:
+        """Remember what the shared store last said, so an outage continues from there, not from zero."""
+        expires = time.monotonic()
+        for counter, value in zip(counters, values, strict=True):
+            self._values[counter.key] = (value, expires + counter.ttl)
+
     def _sweep(self, now: float) -> None:
         """Drop counters of ended windows, at most once a minute."""
         if now < self._next_sweep:

@@ -7,7 +7,9 @@ the window resets. After the call, the reservation is corrected to the real usag
 gives it back. Dollars are counted in nano-dollars so the counters stay integers.
 
 With Redis, every replica shares the counters; when Redis is unreachable, this replica enforces the
-same limits on its own counters until Redis answers again (readiness says so).
+same limits on its own counters until Redis answers again (readiness says so). Those start from the
+values Redis last returned to this replica, not from zero, so an outage cannot hand an organization a
+fresh budget; what replicas spend on their own during it is not written back to Redis.
 """
 
 from __future__ import annotations
@@ -154,6 +156,8 @@ class QuotaManager:
         if result is None and self._fallback is not None:  # Redis unreachable: enforce on this replica
             store = self._fallback
             result = await store.reserve(counters)
+        elif result is not None and self._fallback is not None and result.blocked is None:
+            self._fallback.seed(counters, result.used)
         if result is None:
             raise AssertionError("the in-process quota store always answers")
         label = self.metrics.organization_label(organization)
