@@ -1,8 +1,9 @@
 """A fast fake OpenAI-compatible upstream: fixed answers from a bare asyncio HTTP/1.1 server.
 
 Fast on purpose, so that the baseline (calling it directly) is small and what the gateway adds stands
-out. Answers ``POST /v1/chat/completions`` (JSON, or SSE when the body asks to stream) and
-``GET /v1/models``; keeps connections alive.
+out; ``--latency-ms`` makes each answer take that long, like a (fast) real model. Answers
+``POST /v1/chat/completions`` (JSON, or SSE when the body asks to stream) and ``GET /v1/models``;
+keeps connections alive.
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ STREAM_REPLY = _response(STREAM, b"text/event-stream")
 MODELS_REPLY = _response(MODELS, b"application/json")
 
 
+LATENCY = 0.0
+
+
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         while True:
@@ -82,6 +86,8 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                 if line[:15].lower() == b"content-length:":
                     length = int(line[15:])
             body = await reader.readexactly(length) if length else b""
+            if LATENCY:
+                await asyncio.sleep(LATENCY)
             if head.startswith(b"GET"):
                 writer.write(MODELS_REPLY)
             else:
@@ -102,7 +108,10 @@ async def serve(port: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer")
     args = parser.parse_args()
+    global LATENCY
+    LATENCY = args.latency_ms / 1000
     try:
         import uvloop
 

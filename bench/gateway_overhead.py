@@ -1,7 +1,10 @@
 """What mcp-llm adds to a provider call: end to end through the gateway minus direct to the upstream.
 
-Starts a fast fake OpenAI-compatible upstream and an mcp-llm process pointed at it (provider
-``openai_compatible``, cache off), then measures at concurrency 1, 16 and 64:
+Starts a fake OpenAI-compatible upstream and an mcp-llm process pointed at it (provider
+``openai_compatible``, cache off), then measures at concurrency 1, 16 and 64, twice: with an instant
+upstream (the gateway saturates: this shows throughput and queueing) and with an upstream that takes
+50 ms per answer like a fast real model (concurrency is then in-flight calls: this is the overhead a
+caller sees):
 
 - direct: the same chat-completions call straight to the upstream (the baseline);
 - http: ``POST /tools/complete`` through the gateway;
@@ -96,9 +99,12 @@ async def mcp_load(url: str, total: int, concurrency: int) -> Result:
         return await run_load(lambda: call, total, concurrency)
 
 
-def row(name: str, concurrency: int, result: Result, baseline: Result | None) -> dict[str, Any]:
+def row(
+    name: str, concurrency: int, result: Result, baseline: Result | None, latency_ms: float
+) -> dict[str, Any]:
     entry = {
         "scenario": name,
+        "upstream_ms": latency_ms,
         "concurrency": concurrency,
         "requests": len(result.latencies),
         "errors": result.errors,
@@ -112,39 +118,40 @@ def row(name: str, concurrency: int, result: Result, baseline: Result | None) ->
     return entry
 
 
-async def measure(upstream_port: int, gateway_port: int, scale: float) -> list[dict[str, Any]]:
+LEVELS = {0.0: ((1, 1000), (16, 3000), (64, 4000)), 50.0: ((1, 100), (16, 800), (64, 1600))}
+
+
+async def measure(
+    upstream_port: int, gateway_port: int, latency_ms: float, scale: float
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     direct = raw_caller(upstream_port, "/v1/chat/completions", UPSTREAM_BODY)
     through = raw_caller(gateway_port, "/tools/complete", json.dumps(GATEWAY_ARGS).encode())
     hit = raw_caller(gateway_port, "/tools/complete", json.dumps(HIT_ARGS).encode())
-    for concurrency, total in ((1, 1000), (16, 3000), (64, 4000)):
-        total = max(100, int(total * scale))
+    for concurrency, total in LEVELS[latency_ms]:
+        total = max(50, int(total * scale))
         baseline = await run_load(direct, total, concurrency)
-        rows.append(row("direct", concurrency, baseline, None))
-        rows.append(row("http", concurrency, await run_load(through, total, concurrency), baseline))
-        mcp_total = max(100, total // 3)
+        rows.append(row("direct", concurrency, baseline, None, latency_ms))
         rows.append(
-            row(
-                "mcp",
-                concurrency,
-                await mcp_load(f"http://{HOST}:{gateway_port}/mcp", mcp_total, concurrency),
-                baseline,
-            )
+            row("http", concurrency, await run_load(through, total, concurrency), baseline, latency_ms)
         )
-        rows.append(row("cache_hit", concurrency, await run_load(hit, total, concurrency), baseline))
+        mcp = await mcp_load(f"http://{HOST}:{gateway_port}/mcp", max(50, total // 3), concurrency)
+        rows.append(row("mcp", concurrency, mcp, baseline, latency_ms))
+        if latency_ms == 0:  # a hit never reaches the upstream, so one profile is enough
+            rows.append(row("cache_hit", concurrency, await run_load(hit, total, concurrency), baseline, 0))
     return rows
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
-        f"{'scenario':<10} {'conc':>4} {'p50 ms':>8} {'p99 ms':>8} {'added p50':>10} {'added p99':>10} "
-        f"{'req/s':>8} {'errors':>6}"
+        f"{'upstream':>8} {'scenario':<10} {'conc':>4} {'p50 ms':>8} {'p99 ms':>8} {'added p50':>10} "
+        f"{'added p99':>10} {'req/s':>8} {'errors':>6}"
     )
     for r in rows:
         print(
-            f"{r['scenario']:<10} {r['concurrency']:>4} {r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f} "
-            f"{r.get('added_p50_ms', float('nan')):>10.3f} {r.get('added_p99_ms', float('nan')):>10.3f} "
-            f"{r['rps']:>8.1f} {r['errors']:>6}"
+            f"{r['upstream_ms']:>6.0f}ms {r['scenario']:<10} {r['concurrency']:>4} {r['p50_ms']:>8.3f} "
+            f"{r['p99_ms']:>8.3f} {r.get('added_p50_ms', float('nan')):>10.3f} "
+            f"{r.get('added_p99_ms', float('nan')):>10.3f} {r['rps']:>8.1f} {r['errors']:>6}"
         )
 
 
@@ -174,16 +181,31 @@ def main() -> None:
         RETRY_MAX_ATTEMPTS="1",
     )
     env.update(dict(item.split("=", 1) for item in args.extra_env))
-    upstream = start([sys.executable, "-m", "bench.fake_upstream", "--port", str(upstream_port)])
     gateway = start([sys.executable, "-m", "mcp_llm", "--port", str(gateway_port)], env)
+    rows: list[dict[str, Any]] = []
     try:
-        wait_for_port(upstream_port)
         wait_for_port(gateway_port)
-        rows = asyncio.run(measure(upstream_port, gateway_port, args.scale))
+        for latency_ms in LEVELS:
+            upstream = start(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.fake_upstream",
+                    "--port",
+                    str(upstream_port),
+                    "--latency-ms",
+                    str(latency_ms),
+                ]
+            )
+            try:
+                wait_for_port(upstream_port)
+                rows += asyncio.run(measure(upstream_port, gateway_port, latency_ms, args.scale))
+            finally:
+                upstream.terminate()
+                upstream.wait(timeout=10)
     finally:
-        for process in (gateway, upstream):
-            process.terminate()
-            process.wait(timeout=10)
+        gateway.terminate()
+        gateway.wait(timeout=10)
     print_table(rows)
     RESULTS.parent.mkdir(exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

@@ -91,6 +91,7 @@ class LLMService:
 
     async def start(self) -> None:
         self.catalog.models("openai")  # build the catalog (price lookups) before the first call needs it
+        self.providers.warm()
         if self.redis is not None:
             await self.redis.ping()  # logs a warning now if Redis is down; requests work regardless
 
