@@ -14,6 +14,7 @@ from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.gateway.resolution import TargetResolver
 from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import ProviderRegistry
 from mcp_llm.resources import build_resources
@@ -121,4 +122,4 @@ class LLMService:
         return [cache, providers]
 
     def http_routes(self) -> list[BaseRoute]:
-        return []
+        return openai_routes(self.gateway, self.lister, self.settings)
