@@ -19,6 +19,7 @@ from mcp_llm.governance.auth import AuthMiddleware
 from mcp_llm.governance.build import build_governance
 from mcp_llm.governance.keys import KeyRing
 from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
+from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import ProviderRegistry
 from mcp_llm.resources import build_resources
@@ -119,6 +120,7 @@ class LLMService:
 
     async def start(self) -> None:
         self.catalog.models("openai")  # build the catalog (price lookups) before the first call needs it
+        self.providers.warm()
         # Load the tokenizer now: its first use takes about a second of CPU, which would stall every call
         # in flight (and time out their Redis operations) if it happened under the first burst.
         self.tokens.count_text("openai", "gpt-5-mini", "warm up")
@@ -174,7 +176,7 @@ class LLMService:
         return CheckResult("governance", "ok", essential=False, detail=detail)
 
     def http_routes(self) -> list[BaseRoute]:
-        return usage_routes(self.tools)
+        return [*openai_routes(self.gateway, self.lister, self.settings), *usage_routes(self.tools)]
 
     def http_middleware(self) -> list[Middleware]:
         """Bearer-key authentication on the HTTP transports when AUTH_ENABLED is set."""

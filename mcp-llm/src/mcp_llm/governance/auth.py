@@ -1,10 +1,10 @@
 """Bearer-key authentication for the HTTP transports, as plain ASGI middleware.
 
-It guards ``/mcp``, ``/tools`` and ``/usage`` alike: a missing or unknown key is a 401 with the
-contract's structured error, before any handler runs. A known key's organization goes into the ASGI
-scope, where the MCP handlers and the tool routes read it, so it overrides any ``organization_id``
-argument. Health, readiness and metrics stay open for probes and scrapers. stdio never passes here:
-a process that launched the server is trusted.
+It guards ``/mcp``, ``/tools``, ``/usage`` and the OpenAI-compatible ``/v1`` alike: a missing or
+unknown key is a 401 with the contract's structured error, before any handler runs. A known key's
+organization goes into the ASGI scope, where the MCP handlers and the HTTP routes read it, so it
+overrides any ``organization_id`` argument. Health, readiness and metrics stay open for probes and
+scrapers. stdio never passes here: a process that launched the server is trusted.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY
 
 logger = logging.getLogger(__name__)
 
-PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage")
+PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1")
 
 
 class CallerAuthenticationError(ServiceError):

@@ -215,6 +215,15 @@ class ProviderRegistry:
         self._instances[key] = instance
         return instance
 
+    def warm(self) -> None:
+        """Load the adapters of configured providers now, so no caller pays an SDK import (up to a second)."""
+        for key in self.entries:
+            if self.is_configured(key):
+                try:
+                    self.get(key)
+                except ProviderUnavailableError as exc:  # a missing SDK breaks only its own provider
+                    logger.warning("provider %s unavailable: %s", key, exc.message)
+
     def default_model(self, key: str) -> str:
         """The model a call gets when it names none ('' when the provider has no sensible default)."""
         return str(self._configs[key].options.get("default_model", ""))

@@ -7,7 +7,6 @@ tools. Every failure is the contract's structured error with a fitting status.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,12 +32,11 @@ from mcp_shared.errors import (
 from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY, build_mcp_server
 from mcp_shared.server.service import Service
 from mcp_shared.server.sse import sse_frame
-from mcp_shared.server.tools import CallContext, StreamEvent, ToolSpec
+from mcp_shared.server.streaming import StreamRelay
+from mcp_shared.server.tools import CallContext, EventSink, ToolSpec
 from mcp_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
-
-_STREAM_QUEUE_SIZE = 256
 
 
 def error_response(exc: ServiceError, request_id: str | None = None) -> JSONResponse:
@@ -120,49 +118,33 @@ class ToolRoutes:
 
     async def _stream(self, spec: ToolSpec[Any], args: BaseModel, call: CallContext) -> Response:
         """Answer with server-sent events, or with a plain error if the call fails before its first chunk."""
-        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=_STREAM_QUEUE_SIZE)
 
-        async def emit(event: StreamEvent) -> None:
-            await queue.put(("event", event))
+        async def produce(emit: EventSink) -> BaseModel:
+            call.emit = emit
+            call.streaming = True
+            return await self.service.tools.run(spec, args, call)
 
-        call.emit = emit
-        call.streaming = True
-
-        async def produce() -> None:
-            try:
-                await queue.put(("done", await self.service.tools.run(spec, args, call)))
-            except ServiceError as exc:
-                await queue.put(("error", exc))
-
-        task = asyncio.create_task(produce())
-        first = await queue.get()
-        if first[0] == "error":
-            await task
-            return error_response(first[1], call.request_id)
+        relay = StreamRelay(produce)
+        first = await relay.first()
+        if first.error is not None:
+            return error_response(first.error, call.request_id)
 
         async def frames() -> AsyncIterator[bytes]:
-            item = first
-            try:
-                while True:
-                    kind, value = item
-                    if kind == "event":
-                        yield sse_frame(value.event, value.sse_data())
-                    elif kind == "done":
-                        yield sse_frame("done", value.model_dump(mode="json"))
-                        return
-                    else:
-                        yield sse_frame("error", value.to_payload())
-                        return
-                    item = await queue.get()
-            finally:
-                if not task.done():
-                    task.cancel()
+            async for item in relay.items():
+                if item.event is not None:
+                    yield sse_frame(item.event.event, item.event.sse_data())
+                elif item.result is not None:
+                    yield sse_frame("done", item.result.model_dump(mode="json"))
+                elif item.error is not None:
+                    yield sse_frame("error", item.error.to_payload())
 
         return StreamingResponse(
-            frames(),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "X-Request-Id": call.request_id},
+            frames(), media_type="text/event-stream", headers=sse_headers(call.request_id)
         )
+
+
+def sse_headers(request_id: str) -> dict[str, str]:
+    return {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "X-Request-Id": request_id}
 
 
 def health_routes(service: Service) -> list[BaseRoute]:

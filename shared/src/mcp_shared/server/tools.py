@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -77,12 +78,23 @@ class ToolSpec(Generic[ArgsT]):
         return any(f.is_required() for f in self.arguments.model_fields.values())
 
     def input_schema(self) -> dict[str, Any]:
-        schema = self.arguments.model_json_schema()
-        schema.pop("title", None)
-        return schema
+        return _input_schema(self.arguments)
 
     def output_schema(self) -> dict[str, Any] | None:
-        return None if self.result is None else self.result.model_json_schema(mode="serialization")
+        return None if self.result is None else _output_schema(self.result)
+
+
+@cache
+def _input_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """JSON schema of an argument model, built once: the MCP server asks for it on every call."""
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    return schema
+
+
+@cache
+def _output_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(mode="serialization")
 
 
 class ToolRegistry:

@@ -1,0 +1,1 @@
+"""Benchmarks: figures for the README, not tests (see bench/README.md)."""

@@ -1,0 +1,115 @@
+"""``POST /v1/chat/completions`` and ``GET /v1/models`` on top of the gateway pipeline."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from mcp_llm.gateway.model_listing import ModelLister
+from mcp_llm.gateway.pipeline import Gateway
+from mcp_llm.openai_compat.responses import (
+    chunk_frame,
+    completion_body,
+    error_body,
+    finish_reason,
+    public_model,
+)
+from mcp_llm.openai_compat.schemas import ChatCompletionsRequest
+from mcp_shared.errors import ServiceError
+from mcp_shared.logging import request_id_var
+from mcp_shared.models import CompletionRequest, CompletionResponse
+from mcp_shared.server.http_app import read_body, sse_headers
+from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY
+from mcp_shared.server.streaming import StreamRelay
+from mcp_shared.server.tools import CallContext, EventSink
+from mcp_shared.settings import ServiceSettings
+from mcp_shared.validation import describe_validation_error
+
+logger = logging.getLogger(__name__)
+
+
+def _error(exc: ServiceError, request_id: str | None = None) -> JSONResponse:
+    status, body = error_body(exc)
+    headers = {"x-request-id": request_id} if request_id else {}
+    if exc.retry_after is not None:
+        headers["retry-after"] = str(max(1, round(exc.retry_after)))
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettings) -> list[BaseRoute]:
+    async def chat_completions(request: Request) -> Response:
+        call = CallContext(transport="http", organization_id=request.scope.get(ORGANIZATION_SCOPE_KEY))
+        token = request_id_var.set(call.request_id)
+        try:
+            try:
+                body = ChatCompletionsRequest.model_validate_json(
+                    await read_body(request, settings.max_body_bytes) or b"{}"
+                )
+            except ValidationError as exc:
+                raise describe_validation_error(exc, subject="chat completion request") from None
+            completion = body.to_completion_request(call.organization_id)
+            if body.stream:
+                include_usage = body.stream_options is not None and body.stream_options.include_usage
+                return await _stream(gateway, completion, call, include_usage)
+            return JSONResponse(
+                completion_body(await gateway.complete(completion, call)),
+                headers={"x-request-id": call.request_id},
+            )
+        except ServiceError as exc:
+            return _error(exc, call.request_id)
+        finally:
+            request_id_var.reset(token)
+
+    async def models(request: Request) -> Response:
+        listing = await lister.listing()
+        data = [
+            {"id": public_model(m.provider, m.id), "object": "model", "created": 0, "owned_by": m.provider}
+            for m in listing.models
+            if m.configured
+        ]
+        return JSONResponse({"object": "list", "data": data})
+
+    return [
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/v1/models", models, methods=["GET"]),
+    ]
+
+
+async def _stream(
+    gateway: Gateway, completion: CompletionRequest, call: CallContext, include_usage: bool
+) -> Response:
+    """OpenAI-style SSE: a role frame, content deltas, the finish frame, optionally usage, then [DONE]."""
+
+    async def produce(emit: EventSink) -> CompletionResponse:
+        call.emit = emit
+        call.streaming = True
+        return await gateway.stream(completion, call)
+
+    relay = StreamRelay(produce)
+    first = await relay.first()
+    if first.error is not None:
+        return _error(first.error, call.request_id)
+    model = completion.model or ""
+
+    async def frames() -> AsyncIterator[bytes]:
+        yield chunk_frame(call.request_id, model, {"role": "assistant", "content": ""})
+        async for item in relay.items():
+            if item.event is not None:
+                yield chunk_frame(call.request_id, model, {"content": item.event.text})
+            elif item.result is not None:
+                result = item.result
+                answered = public_model(result.provider, result.model)
+                yield chunk_frame(call.request_id, answered, {}, finish=finish_reason(result))
+                if include_usage:
+                    yield chunk_frame(call.request_id, answered, {}, usage=result.usage)
+                yield b"data: [DONE]\n\n"
+            elif item.error is not None:
+                yield b"data: " + json.dumps(error_body(item.error)[1]).encode() + b"\n\n"
+
+    return StreamingResponse(frames(), media_type="text/event-stream", headers=sse_headers(call.request_id))

@@ -1,0 +1,69 @@
+"""Relaying a streaming call to an HTTP response.
+
+A producer runs in its own task and emits events; the relay hands them out in order, followed by
+the final result or the error. The first item is awaited before any response is sent, so a call that
+fails before its first chunk can still answer with a plain JSON error and a proper status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from mcp_shared.errors import ServiceError
+from mcp_shared.server.tools import EventSink, StreamEvent
+
+_QUEUE_SIZE = 256
+ResultT = TypeVar("ResultT", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Relayed(Generic[ResultT]):
+    """One item of a relayed stream: an event, the final result, or the error that ended it."""
+
+    event: StreamEvent | None = None
+    result: ResultT | None = None
+    error: ServiceError | None = None
+
+
+class StreamRelay(Generic[ResultT]):
+    """Runs ``produce(emit)`` in a task and exposes what it emits as an async sequence."""
+
+    def __init__(self, produce: Callable[[EventSink], Awaitable[ResultT]]) -> None:
+        self._queue: asyncio.Queue[Relayed[ResultT]] = asyncio.Queue(maxsize=_QUEUE_SIZE)
+        self._task = asyncio.create_task(self._run(produce))
+        self._first: Relayed[ResultT] | None = None
+
+    async def _run(self, produce: Callable[[EventSink], Awaitable[ResultT]]) -> None:
+        async def emit(event: StreamEvent) -> None:
+            await self._queue.put(Relayed(event=event))
+
+        try:
+            await self._queue.put(Relayed(result=await produce(emit)))
+        except ServiceError as exc:
+            await self._queue.put(Relayed(error=exc))
+
+    async def first(self) -> Relayed[ResultT]:
+        """The first item; if it is an error, the producer has finished."""
+        if self._first is None:
+            self._first = await self._queue.get()
+            if self._first.error is not None:
+                await self._task
+        return self._first
+
+    async def items(self) -> AsyncIterator[Relayed[ResultT]]:
+        """Every item from the first to the final result or error; closing early cancels the producer."""
+        item = await self.first()
+        try:
+            while True:
+                yield item
+                if item.event is None:
+                    return
+                item = await self._queue.get()
+        finally:
+            if not self._task.done():
+                self._task.cancel()
