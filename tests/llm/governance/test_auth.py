@@ -85,14 +85,16 @@ def test_mcp_over_http_with_a_bearer_key(tenants) -> None:
     server, alpha, _, _ = tenants
 
     async def run() -> dict:
-        async with httpx2.AsyncClient(headers=alpha.headers, timeout=10) as http:
-            async with Client(streamable_http_client(server.mcp_url, http_client=http)) as client:
-                result = await client.call_tool(
-                    "complete", {"provider": "mock", "messages": USER, "organization_id": "someone-else"}
-                )
-                assert not result.is_error
-                report = await client.call_tool("usage_report", {"period": "today"})
-                return report.structured_content or {}
+        async with (
+            httpx2.AsyncClient(headers=alpha.headers, timeout=10) as http,
+            Client(streamable_http_client(server.mcp_url, http_client=http)) as client,
+        ):
+            result = await client.call_tool(
+                "complete", {"provider": "mock", "messages": USER, "organization_id": "someone-else"}
+            )
+            assert not result.is_error
+            report = await client.call_tool("usage_report", {"period": "today"})
+            return report.structured_content or {}
 
     report = asyncio.run(run())
     assert report["organization_id"] == alpha.organization and report["totals"]["requests"] >= 1
