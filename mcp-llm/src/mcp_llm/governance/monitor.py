@@ -82,6 +82,7 @@ class HealthMonitor:
         self._probes: dict[str, ProbeResult] = {}
         self._task: asyncio.Task[None] | None = None
         self.healthy = ProviderHealthMap(self)
+        breakers.on_change = self.publish
 
     def rolling(self, provider: str, model: str) -> RollingHealth:
         found = self._rolling.get((provider, model))
