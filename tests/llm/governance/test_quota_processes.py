@@ -15,7 +15,7 @@ import pytest
 from mcp_llm.pricing import PriceBook
 from mcp_llm.tokens import TokenCounter
 from mcp_shared.models import ChatMessage
-from tests.conftest import TEST_OPENAI_KEY, RedisServer, ServiceProcess
+from tests.conftest import TEST_OPENAI_KEY, RedisServer, ServiceProcess, wait_until
 from tests.fakes import openai_api as wire
 from tests.fakes.server import FakeServer, Reply, Script
 from tests.llm.governance.conftest import unique
@@ -66,6 +66,20 @@ def check(responses: list[httpx.Response], budget: float, cost: float, report: d
     return len(ok)
 
 
+def settled_report(url: str, organization: str, responses: list[httpx.Response]) -> dict:
+    """The usage report once every replica has written its buffered usage (each flushes every 0.1 s)."""
+    answered = sum(r.status_code == 200 for r in responses)
+    found: dict = {}
+
+    def complete() -> bool:
+        nonlocal found
+        found = httpx.get(f"{url}/usage", params={"organization_id": organization, "period": "today"}).json()
+        return found["totals"]["requests"] >= answered
+
+    wait_until(complete, timeout=10, what="usage flushed")
+    return found
+
+
 def openai_env(fake: FakeServer, redis: RedisServer, budget: float, organization: str) -> dict[str, object]:
     return {
         "OPENAI_API_KEY": TEST_OPENAI_KEY,
@@ -88,7 +102,7 @@ def test_fifty_concurrent_calls_against_a_budget_of_ten(
     server = processes(**openai_env(fake_openai[0], redis_server, budget, org))
     script_exact_usage(openai_script, prompt)
     responses = asyncio.run(fire([server.url], org, 50))
-    report = httpx.get(f"{server.url}/usage", params={"organization_id": org, "period": "today"}).json()
+    report = settled_report(server.url, org, responses)
     assert check(responses, budget, cost, report) == 10
     assert report["quotas"][0]["quota"] == "usd_per_day"
     assert report["quotas"][0]["used"] <= budget
@@ -107,7 +121,7 @@ def test_the_same_budget_holds_across_two_processes_sharing_redis(
     first, second = processes(**env), processes(**env)
     script_exact_usage(openai_script, prompt)
     responses = asyncio.run(fire([first.url, second.url], org, 50))
-    report = httpx.get(f"{second.url}/usage", params={"organization_id": org, "period": "today"}).json()
+    report = settled_report(second.url, org, responses)
     # Each replica took 25 calls and could have admitted ten on counters of its own: together they admit ten.
     assert check(responses, budget, cost, report) == 10
 

@@ -18,6 +18,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from mcp_llm.governance.config import DEFAULT_QUOTA_KEY, QuotaLimits, QuotaMetric, QuotaWindow
 from mcp_llm.governance.metrics import GovernanceMetrics
@@ -120,6 +121,7 @@ class QuotaManager:
         self.store = store
         self.metrics = metrics
         self._fallback = fallback
+        self._gauges: dict[tuple[str, str], Any] = {}
 
     def applies(self, organization: str) -> bool:
         return bool(self.policy.limits_for(organization))
@@ -167,8 +169,14 @@ class QuotaManager:
             raise self._exceeded(organization, limit, counter, result.used[0], now)
         for limit, used in zip(limits, result.used, strict=True):
             if limit.value:
-                self.metrics.quota_utilization.labels(label, limit.name).set(used / limit.value)
+                self._gauge(label, limit.name).set(used / limit.value)
         return Reservation(store, limits, counters)
+
+    def _gauge(self, label: str, quota: str) -> Any:
+        found = self._gauges.get((label, quota))
+        if found is None:
+            found = self._gauges[(label, quota)] = self.metrics.quota_utilization.labels(label, quota)
+        return found
 
     @staticmethod
     def _exceeded(

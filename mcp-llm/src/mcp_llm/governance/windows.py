@@ -21,7 +21,21 @@ class WindowSpan:
     end: float
 
 
+_cache: dict[tuple[QuotaWindow, int], WindowSpan] = {}
+
+
 def window_span(window: QuotaWindow, now: float) -> WindowSpan:
+    """The window containing ``now``; computed once per minute and window (every call asks)."""
+    minute = int(now // 60)
+    found = _cache.get((window, minute))
+    if found is None:
+        if len(_cache) > 64:
+            _cache.clear()
+        found = _cache[(window, minute)] = _compute(window, now)
+    return found
+
+
+def _compute(window: QuotaWindow, now: float) -> WindowSpan:
     moment = datetime.fromtimestamp(now, tz=UTC)
     if window == "minute":
         start = moment.replace(second=0, microsecond=0)
