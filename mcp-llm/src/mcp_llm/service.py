@@ -131,6 +131,7 @@ class LLMService:
 
     async def stop(self) -> None:
         await self.governance.monitor.stop()
+        await self.governance.drain()
         await self.governance.ledger.stop()  # writes what is still buffered
         await self.providers.aclose()
         if self.redis is not None:

@@ -93,6 +93,7 @@ class Gateway:
         self.retry = retry
         self.metrics = metrics
         self.governance = governance
+        retry.on_retry = lambda provider, model: metrics.retries.labels(provider, model).inc()
 
     @staticmethod
     def organization(request: CompletionRequest, call: CallContext) -> str:

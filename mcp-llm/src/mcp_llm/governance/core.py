@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -20,11 +22,14 @@ from mcp_llm.governance.fallback import FallbackPlanner, Skip
 from mcp_llm.governance.ledger import UsageLedger
 from mcp_llm.governance.monitor import HealthMonitor
 from mcp_llm.governance.queue import QueueManager
+from mcp_llm.governance.quota_store import MemoryQuotaStore
 from mcp_llm.governance.quotas import QuotaManager, Reservation
 from mcp_llm.pricing import PriceBook
 from mcp_llm.tokens import TokenCounter
 from mcp_shared.errors import ErrorType, LLMProviderError
 from mcp_shared.models import CompletionRequest, Usage
+
+logger = logging.getLogger(__name__)
 
 # Failures that say something about the provider's health (not about the caller's request).
 HEALTH_ERRORS = frozenset({ErrorType.RATE_LIMIT, ErrorType.PROVIDER_UNAVAILABLE, ErrorType.TIMEOUT})
@@ -85,6 +90,7 @@ class Governance:
         self.planner = planner
         self.tokens = tokens
         self.prices = prices
+        self._settling: set[asyncio.Task[None]] = set()
 
     def prompt_tokens(self, request: CompletionRequest) -> PromptTokens:
         return PromptTokens(self.tokens, request)
@@ -141,15 +147,38 @@ class Governance:
     async def _account(
         self, ticket: Ticket, reservation: Reservation | None, organization: str, hop: Target
     ) -> None:
-        if ticket.usage is None:
-            if reservation is not None:
-                await reservation.release()
-            return
         if reservation is not None:
-            await reservation.settle(ticket.usage.total_tokens, ticket.cost_usd)
+            if ticket.usage is None:
+                await self._settle(reservation, reservation.release())
+            else:
+                await self._settle(
+                    reservation, reservation.settle(ticket.usage.total_tokens, ticket.cost_usd)
+                )
+        if ticket.usage is None:
+            return
         self.ledger.record(
             organization, hop.provider, hop.model, ticket.usage, ticket.cost_usd, failed=ticket.partial
         )
+
+    async def _settle(self, reservation: Reservation, correction: Coroutine[None, None, None]) -> None:
+        """In-process corrections are immediate; Redis ones run after the answer has gone back to the caller
+        (the reservation already holds the budget, so nothing can overshoot meanwhile)."""
+        if isinstance(reservation.store, MemoryQuotaStore):
+            await correction
+            return
+        task = asyncio.create_task(correction)
+        self._settling.add(task)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        self._settling.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("quota reconciliation failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for reconciliations still running (at shutdown)."""
+        if self._settling:
+            await asyncio.gather(*self._settling, return_exceptions=True)
 
     def record_cached(self, organization: str, hop: Target) -> None:
         self.ledger.record(organization, hop.provider, hop.model, Usage(), 0.0, cached=True)

@@ -17,28 +17,32 @@ from redis.asyncio import Redis
 
 from mcp_llm.state.redis_link import RedisLink
 
-# KEYS: counters. ARGV: limit, amount, ttl per key. A zero amount is not checked (a free call spends
-# no dollars). Returns {0, used...} after adding, or {index, used} of the first counter without room.
+# KEYS: counters. ARGV[1]: "limit amount ttl" per key, space-separated (one argument keeps the client's
+# packing cheap). A zero amount is not checked (a free call spends no dollars). Returns {0, used...}
+# after adding, or {index, used} of the first counter without room. A counter gets its expiry when
+# it is created: the end of its window plus a grace period.
 RESERVE_SCRIPT = """
-local n = #KEYS
+local spec = {}
+for value in string.gmatch(ARGV[1], '%S+') do spec[#spec + 1] = tonumber(value) end
 local used = {}
-for i = 1, n do
-  local amount = tonumber(ARGV[3 * i - 1])
+for i = 1, #KEYS do
+  local amount = spec[3 * i - 1]
   local current = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if amount > 0 and current + amount > tonumber(ARGV[3 * i - 2]) then
+  if amount > 0 and current + amount > spec[3 * i - 2] then
     return {i, current}
   end
   used[i] = current
 end
 local result = {0}
-for i = 1, n do
-  local amount = tonumber(ARGV[3 * i - 1])
+for i = 1, #KEYS do
+  local amount = spec[3 * i - 1]
   if amount ~= 0 then
-    result[i + 1] = redis.call('INCRBY', KEYS[i], amount)
+    local after = redis.call('INCRBY', KEYS[i], amount)
+    if after == amount then redis.call('EXPIRE', KEYS[i], spec[3 * i]) end
+    result[i + 1] = after
   else
     result[i + 1] = used[i]
   end
-  redis.call('EXPIRE', KEYS[i], tonumber(ARGV[3 * i]))
 end
 return result
 """
@@ -149,12 +153,10 @@ class RedisQuotaStore:
         self._adjust = link.client.register_script(ADJUST_SCRIPT)
 
     async def reserve(self, counters: list[Counter]) -> ReserveResult | None:
-        args: list[int] = []
-        for c in counters:
-            args += [c.limit, c.amount, c.ttl]
+        spec = " ".join(f"{c.limit} {c.amount} {c.ttl}" for c in counters)
 
         async def run(client: Redis) -> list[int]:
-            return await self._reserve(keys=[c.key for c in counters], args=args, client=client)
+            return await self._reserve(keys=[c.key for c in counters], args=[spec], client=client)
 
         raw = await self.link.run(run, None)
         if raw is None:
