@@ -32,12 +32,6 @@ class GovernanceMetrics:
             ["organization", "quota"],
             registry=registry,
         )
-        self.quota_limit = Gauge(
-            "llm_quota_limit",
-            "Configured quota limits (USD for usd_* quotas).",
-            ["organization", "quota"],
-            registry=registry,
-        )
         self.queue_depth = Gauge(
             "llm_queue_depth", "Calls waiting for a provider slot.", ["provider", "model"], registry=registry
         )
