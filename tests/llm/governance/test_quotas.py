@@ -145,3 +145,21 @@ async def test_redis_down_falls_back_to_this_replica_and_recovers() -> None:
     finally:
         await link.aclose()
         redis.stop()
+
+
+@pytest.mark.redis
+async def test_a_caller_that_gives_up_mid_reservation_gets_nothing_held(redis_server: RedisServer) -> None:
+    """On Redis a reservation is in flight for a round trip; a caller cancelled meanwhile must not leak it."""
+    link = RedisLink(redis_server.url)
+    org = unique("cancelled")
+    quotas = manager(RedisQuotaStore(link), {org: QuotaLimits(requests_per_day=5, tokens_per_day=1_000)})
+    task = asyncio.create_task(quotas.reserve(org, tokens=200, usd=0.0))
+    await asyncio.sleep(0)  # the reservation is on its way
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.3)  # the round trip lands, then what it got is given back in the background
+    used = {s["quota"]: s["used"] for s in await quotas.status(org)}
+    assert used == {"requests_per_day": 0, "tokens_per_day": 0}
+    assert await quotas.reserve(org, tokens=1_000, usd=0.0) is not None  # the whole budget is free
+    await link.aclose()
