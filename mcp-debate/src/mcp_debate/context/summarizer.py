@@ -111,7 +111,7 @@ class SummaryMaker:
         )
         answer = await self.llm.complete(request, scope)
         spent.add(answer.usage.input_tokens, answer.usage.output_tokens, answer.cost_usd, answer.latency_ms)
-        sides, narrative = _parse(answer.content, debate, previous, chunk)
+        sides, narrative = parse_reply(answer.content, debate, previous, chunk)
         draft = Summary(
             id=0,
             debate_id=debate.id,
@@ -150,7 +150,7 @@ def _clip(message: Message, room: float) -> Message:
     return message.model_copy(update={"content": message.content[:chars] + " […]"})
 
 
-def _parse(
+def parse_reply(
     text: str, debate: Debate, previous: Summary | None, chunk: list[Message]
 ) -> tuple[list[SideSummary], str]:
     """One side per participant, whatever the model wrote; and the narrative."""
