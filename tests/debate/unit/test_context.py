@@ -91,7 +91,7 @@ def test_own_turns_are_assistant_others_are_user_with_the_speakers_name() -> Non
     sent = plan.messages
     assert sent[0].role == "system"
     body = sent[1:]
-    # Pro's turn 1, Con's own turn 2 verbatim, then Judge 3 + Pro 4 + Moderator + instruction merged as one user message.
+    # Pro 1; own turn 2 verbatim; then Judge 3, Pro 4, Moderator and the instruction as one user message.
     assert [m.role for m in body] == ["user", "assistant", "user"]
     assert body[0].content == "Pro: " + msgs[0].content
     assert body[1].content == msgs[1].content  # own words, no prefix
