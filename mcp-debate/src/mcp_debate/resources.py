@@ -39,7 +39,8 @@ def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
         ResourceSpec(
             "debates://{id}/context",
             "context",
-            "Per participant: token budget, context summary, what its last turn was sent; the next turn's context.",
+            "Per participant: token budget, context summary, what its last turn was sent; "
+            "and the next turn's context.",
             context,
         ),
     ]

@@ -26,7 +26,8 @@ from mcp_shared.server.tools import ToolRegistry
 logger = logging.getLogger(__name__)
 
 INSTRUCTIONS = (
-    "Debates between LLM participants, each on its own provider and model through mcp-llm. create_debate, then "
+    "Debates between LLM participants, each on its own provider and model through mcp-llm. "
+    "create_debate, then "
     "get_next_turn (one turn) or run_debate (to the end or N turns, each turn reported as progress); "
     "pause_debate / resume_debate / cancel_debate; summarize_debate; export_debate (markdown, json, html, "
     "text). State lives in resources: debates://list, debates://{id}, debates://{id}/messages, "
@@ -64,7 +65,9 @@ class DebateService:
             margin=settings.context_margin,
             verify_ratio=settings.context_verify_ratio,
         )
-        self.tools = ToolRegistry(build_tools(self.orchestrator), ToolMetrics(self.metrics_registry, "mcp_debate"))
+        self.tools = ToolRegistry(
+            build_tools(self.orchestrator), ToolMetrics(self.metrics_registry, "mcp_debate")
+        )
         self.resources = ResourceRegistry(build_resources(self.orchestrator))
 
     async def start(self) -> None:
@@ -91,7 +94,9 @@ class DebateService:
         except Exception as exc:
             logger.warning("database is not writable: %s", exc)
             checks.append(
-                CheckResult("database", "down", detail={"path": str(self.db.path), "error": type(exc).__name__})
+                CheckResult(
+                    "database", "down", detail={"path": str(self.db.path), "error": type(exc).__name__}
+                )
             )
         return checks
 

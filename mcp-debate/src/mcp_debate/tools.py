@@ -41,7 +41,8 @@ class RunDebateArgs(DebateRef):
     )
     wait: bool = Field(
         default=True,
-        description="Wait for the run and return its turns; false starts it in the background and returns at once.",
+        description="Wait for the run and return its turns; false starts it in the background and "
+        "returns at once.",
     )
     stream: bool = Field(
         default=False, description="Over HTTP, answer text/event-stream with one 'turn' event per turn."
@@ -186,25 +187,25 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
     return [
         ToolSpec(
             "create_debate",
-            "Create a debate: a topic, participants (each with a stance and its own provider and model through "
-            "mcp-llm), optional rules, and max_rounds (a round is one turn of every participant). Participants are "
-            "checked against mcp-llm first.",
+            "Create a debate: a topic, participants (each with a stance and its own provider and model "
+            "through mcp-llm), optional rules, and max_rounds (a round is one turn of every participant). "
+            "Participants are checked against mcp-llm first.",
             CreateDebateArgs,
             create_debate,
             DebateView,
         ),
         ToolSpec(
             "add_message",
-            "Add a message from outside the debate (a moderator's question, an audience remark); every participant "
-            "sees it on its next turn.",
+            "Add a message from outside the debate (a moderator's question, an audience remark); every "
+            "participant sees it on its next turn.",
             AddMessageArgs,
             add_message,
             Message,
         ),
         ToolSpec(
             "get_next_turn",
-            "Run exactly one turn: the next participant answers through mcp-llm and the new message is returned. "
-            "Chunks of the reply arrive as progress notifications while it is written.",
+            "Run exactly one turn: the next participant answers through mcp-llm and the new message is "
+            "returned. Chunks of the reply arrive as progress notifications while it is written.",
             NextTurnArgs,
             get_next_turn,
             TurnResult,
@@ -212,8 +213,9 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
         ),
         ToolSpec(
             "run_debate",
-            "Run the debate to the end, or for `turns` turns, reporting each turn as a progress notification. "
-            "The run continues in the service if the caller leaves; pause_debate stops it after the current turn.",
+            "Run the debate to the end, or for `turns` turns, reporting each turn as a progress "
+            "notification. The run continues in the service if the caller leaves; pause_debate stops it "
+            "after the current turn.",
             RunDebateArgs,
             run_debate,
             RunResult,
@@ -229,8 +231,8 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
         ),
         ToolSpec(
             "export_debate",
-            "Export the debate (participants, transcript, latest summary, token and cost ledger) as markdown, json, "
-            "html or text.",
+            "Export the debate (participants, transcript, latest summary, token and cost ledger) as "
+            "markdown, json, html or text.",
             ExportArgs,
             export_debate,
             ExportResult,
