@@ -27,6 +27,7 @@ class Orchestrator:
         *,
         margin: float = 0.1,
         verify_ratio: float = 0.7,
+        run_retry_window: float = 60.0,
     ) -> None:
         self.db = db
         self.llm = llm
@@ -34,7 +35,7 @@ class Orchestrator:
         self.contexts = ContextManager(margin=margin)
         maker = SummaryMaker(llm)
         self.turns = TurnRunner(db, llm, self.contexts, maker, metrics, verify_ratio)
-        self.runner = DebateRunner(db, self.turns, metrics)
+        self.runner = DebateRunner(db, self.turns, metrics, patience=run_retry_window)
         self.lifecycle = Lifecycle(db, self.runner)
         self.queries = Queries(db, self.runner, self.contexts)
         self.summaries = DebateSummaries(db, maker, self.contexts, metrics)

@@ -64,6 +64,7 @@ class DebateService:
             metrics,
             margin=settings.context_margin,
             verify_ratio=settings.context_verify_ratio,
+            run_retry_window=settings.run_retry_window,
         )
         self.tools = ToolRegistry(
             build_tools(self.orchestrator), ToolMetrics(self.metrics_registry, "mcp_debate")

@@ -46,6 +46,11 @@ class DebateSettings(ServiceSettings):
     )
 
     # Runs.
+    run_retry_window: float = Field(
+        default=60.0,
+        ge=0.0,
+        description="Seconds a run keeps retrying a turn that fails for a passing reason (mcp-llm down).",
+    )
     resume_runs_on_start: bool = Field(
         default=True, description="Continue runs that were in progress when the service stopped."
     )

@@ -38,7 +38,7 @@ def test_mcp_llm_stopped_mid_debate(tmp_path: Path) -> None:
     llm = llm_process(port=free_port()).start()
     debate = debate_process(llm.url, tmp_path / "d.db", LLM_RETRY_ATTEMPTS="2").start()
     try:
-        debate_id = create(debate)["id"]
+        debate_id = create(debate, model="mock-slow-300")["id"]
         assert post(debate, "get_next_turn", {"debate_id": debate_id}).status_code == 200
 
         llm.stop()
@@ -48,7 +48,7 @@ def test_mcp_llm_stopped_mid_debate(tmp_path: Path) -> None:
         assert error["type"] == "provider_unavailable"
         assert "mcp-llm" in error["message"] and "unreachable" in error["message"]
         assert error["debate_id"] == debate_id and error["participant"] == "Con"
-        assert f"debate {debate_id}, participant 'Con' (mock/mock-1)" in error["message"]
+        assert f"debate {debate_id}, participant 'Con' (mock/mock-slow-300)" in error["message"]
         assert [t for t, _, _ in turns_in(tmp_path / "d.db", debate_id)] == [1]  # nothing partial
         view = debate_view(debate, debate_id)
         assert view["state"] == "running" and view["turns_taken"] == 1
@@ -62,6 +62,14 @@ def test_mcp_llm_stopped_mid_debate(tmp_path: Path) -> None:
         assert retried.json()["message"]["turn"] == 2 and retried.json()["message"]["speaker"] == "Con"
         assert debate_view(debate, debate_id)["last_error"] is None
         assert httpx.get(f"{debate.url}/readyz", timeout=10).status_code == 200
+
+        # an unattended run waits out an mcp-llm restart instead of giving up
+        assert post(debate, "run_debate", {"debate_id": debate_id, "wait": False}).json()["running"]
+        llm.stop()
+        wait_until(lambda: debate_view(debate, debate_id)["last_error"] is not None, what="the run to notice")
+        llm.start()
+        wait_until(lambda: debate_view(debate, debate_id)["state"] == "completed", timeout=60, what="the end")
+        assert [t for t, _, _ in turns_in(tmp_path / "d.db", debate_id)] == [1, 2, 3, 4, 5, 6]
     finally:
         debate.stop()
         llm.stop()

@@ -20,6 +20,7 @@ from typing import Literal
 
 from mcp_debate.domain.models import Debate, Message
 from mcp_debate.domain.states import Action, DebateState, transition
+from mcp_debate.llm.errors import is_retryable
 from mcp_debate.metrics import DebateMetrics
 from mcp_debate.orchestration.lookup import require_debate
 from mcp_debate.orchestration.turns import TurnRunner
@@ -28,6 +29,8 @@ from mcp_debate.store import debates as debate_rows
 from mcp_shared.errors import ServiceError
 
 logger = logging.getLogger(__name__)
+
+RUN_RETRY_MAX_WAIT = 5.0
 
 StopReason = Literal["completed", "target_reached", "paused", "cancelled", "failed", "error", "stopped"]
 
@@ -44,8 +47,12 @@ class RunEvent:
 class DebateRunner:
     """Background runs, at most one per debate in this process."""
 
-    def __init__(self, db: Database, turns: TurnRunner, metrics: DebateMetrics) -> None:
+    def __init__(
+        self, db: Database, turns: TurnRunner, metrics: DebateMetrics, patience: float = 60.0
+    ) -> None:
         self.db = db
+        self.patience = patience
+        """Seconds a run keeps retrying a turn that fails for reasons waiting can fix."""
         self.turns = turns
         self.metrics = metrics
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -136,6 +143,8 @@ class DebateRunner:
             self._publish(debate_id, RunEvent(stopped="error"))
 
     async def _drive(self, debate_id: str) -> None:
+        failing_since: float | None = None
+        retries = 0
         while True:
             async with self.db.read() as conn:
                 debate = await require_debate(conn, debate_id)
@@ -148,16 +157,23 @@ class DebateRunner:
             except ServiceError as error:
                 async with self.db.read() as conn:
                     after = await require_debate(conn, debate_id)
+                if after.state in (DebateState.PAUSED, DebateState.CANCELLED, DebateState.COMPLETED):
+                    continue  # the state changed under the turn; the loop reports why it stops
+                now = asyncio.get_running_loop().time()
+                failing_since = failing_since or now
+                waiting_helps = after.state is DebateState.RUNNING and is_retryable(error)
+                if waiting_helps and now - failing_since < self.patience:
+                    # mcp-llm restarting, a provider outage: an unattended run waits it out
+                    retries += 1
+                    await asyncio.sleep(min(RUN_RETRY_MAX_WAIT, 0.25 * 2**retries))
+                    continue
                 if after.state is DebateState.RUNNING:  # a failure waiting cannot outlast: the run ends
                     async with self.db.write() as conn:
                         await debate_rows.update(conn, debate_id, run_target=None)
-                elif after.state in (DebateState.PAUSED, DebateState.CANCELLED, DebateState.COMPLETED):
-                    continue  # the state changed under the turn; the loop reports why it stops
-                self._publish(
-                    debate_id,
-                    RunEvent(stopped="failed" if after.state is DebateState.FAILED else "error", error=error),
-                )
+                stopped: StopReason = "failed" if after.state is DebateState.FAILED else "error"
+                self._publish(debate_id, RunEvent(stopped=stopped, error=error))
                 return
+            failing_since, retries = None, 0
             self._publish(debate_id, RunEvent(message=outcome.message))
 
     async def _reason_to_stop(self, debate: Debate) -> StopReason | None:
