@@ -150,6 +150,8 @@ async def test_windowing_keeps_every_turn_inside_a_small_budget(debate_server: S
             assert summary["message_count"] == summary["covers_to_seq"]
             assert {s["participant"] for s in summary["sides"]} == {"Pro", "Con", "Judge"}
             assert p["last_turn"]["summary_id"] is not None
+        # contexts near their budget were counted by mcp-llm's tokenizer before they were sent
+        assert any(p["last_turn"]["token_method"] == "exact" for p in context["participants"])
         budget = context["participants"][0]["budget"]["input"]
         for message in run["messages"]:
             assert message["input_tokens"] <= budget  # counted by the gateway's tokenizer for the mock

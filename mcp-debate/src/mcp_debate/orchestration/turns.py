@@ -131,17 +131,19 @@ class TurnRunner:
     async def _run(self, debate_id: str, on_delta: DeltaSink | None) -> TurnOutcome:
         started = time.perf_counter()
         llm_seconds = 0.0
-        async with self.db.read() as conn:
+        async with self.db.read() as conn:  # one snapshot: the debate, the speaker's summary, what follows it
             debate = await require_debate(conn, debate_id)
-        transition(debate.state, Action.TAKE_TURN)
+            transition(debate.state, Action.TAKE_TURN)
+            me = debate.next_participant()
+            if me is None:  # every turn is taken; the commit that took the last one completed the debate
+                raise InvalidRequestError(f"debate {debate_id} has no turn left", status=409)
+            summary = await summary_rows.latest(conn, debate.id, "context", me.position)
+            history = await message_rows.page(conn, debate.id, summary.covers_to_seq if summary else 0)
         if debate.state is DebateState.CREATED:
             debate = await self._start(debate_id)
-        me = debate.next_participant()
-        if me is None:  # every turn is taken; the commit that took the last one completed the debate
-            raise InvalidRequestError(f"debate {debate_id} has no turn left", status=409)
         scope = CallScope(debate.id, me.name, me.provider, me.model)
         try:
-            ready, counted, summary_seconds = await self._context(debate, me, scope)
+            ready, counted, summary_seconds = await self._context(debate, me, summary, history, scope)
             llm_started = time.perf_counter()
             answer = await self.llm.complete(
                 CompletionRequest(
@@ -186,12 +188,14 @@ class TurnRunner:
         return debate.model_copy(update={"state": state})
 
     async def _context(
-        self, debate: Debate, me: Participant, scope: CallScope
+        self,
+        debate: Debate,
+        me: Participant,
+        summary: Summary | None,
+        history: list[Message],
+        scope: CallScope,
     ) -> tuple[Ready, TokenCount, float]:
         """The context to send, with summaries made as needed and the count checked near the budget."""
-        async with self.db.read() as conn:
-            summary = await summary_rows.latest(conn, debate.id, "context", me.position)
-            history = await message_rows.page(conn, debate.id, summary.covers_to_seq if summary else 0)
         shrink, summary_seconds = 0, 0.0
         for attempt in range(PLAN_ATTEMPTS):
             last = attempt == PLAN_ATTEMPTS - 1
@@ -254,7 +258,9 @@ class TurnRunner:
         me = draft.participant
         try:
             async with self.db.write() as conn:
-                current = await require_debate(conn, debate.id)
+                current = await debate_rows.progress(conn, debate.id)
+                if current is None:
+                    raise InternalError(f"debate {debate.id} disappeared while its turn ran")
                 if current.state not in (DebateState.RUNNING, DebateState.PAUSED):
                     raise InvalidRequestError(
                         f"debate {debate.id} became {current.state.value} while the turn of '{me.name}' ran; "
@@ -283,7 +289,7 @@ class TurnRunner:
                 )
                 await snapshot_rows.insert(conn, debate.id, draft.snapshot(turn))
                 state = transition(
-                    current.state, Action.COMPLETE if turn >= current.total_turns else Action.COMMIT_TURN
+                    current.state, Action.COMPLETE if turn >= debate.total_turns else Action.COMMIT_TURN
                 )
                 run_target = None if state is DebateState.COMPLETED else current.run_target
                 await debate_rows.update(
@@ -293,7 +299,7 @@ class TurnRunner:
             return await self._taken_elsewhere(debate.id, turn, exc)
         return TurnOutcome(
             message,
-            current.model_copy(update={"state": state, "turns_taken": turn, "run_target": run_target}),
+            debate.model_copy(update={"state": state, "turns_taken": turn, "run_target": run_target}),
         )
 
     async def _taken_elsewhere(self, debate_id: str, turn: int, exc: sqlite3.IntegrityError) -> TurnOutcome:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
@@ -10,7 +11,7 @@ import aiosqlite
 from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import Debate, DebateListItem, LLMConfig, Participant
 from mcp_debate.domain.states import DebateState
-from mcp_debate.store.database import scalar
+from mcp_debate.store.database import row, rows, scalar
 
 _DEBATE_COLUMNS = (
     "id, name, topic, rules, max_rounds, state, turns_taken, run_target, last_error, summarizer, "
@@ -81,16 +82,15 @@ def _debate(row: aiosqlite.Row, participants: list[Participant]) -> Debate:
 
 
 async def get(conn: aiosqlite.Connection, debate_id: str) -> Debate | None:
-    async with conn.execute(f"SELECT {_DEBATE_COLUMNS} FROM debates WHERE id = ?", (debate_id,)) as cursor:  # noqa: S608
-        row = await cursor.fetchone()
-    if row is None:
+    found = await row(conn, f"SELECT {_DEBATE_COLUMNS} FROM debates WHERE id = ?", (debate_id,))  # noqa: S608
+    if found is None:
         return None
-    async with conn.execute(
+    people = await rows(
+        conn,
         f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE debate_id = ? ORDER BY position",  # noqa: S608
         (debate_id,),
-    ) as cursor:
-        participants = [Participant(**dict(r)) for r in await cursor.fetchall()]
-    return _debate(row, participants)
+    )
+    return _debate(found, [Participant(**dict(r)) for r in people])
 
 
 async def list_page(
@@ -99,13 +99,13 @@ async def list_page(
     """Newest first, with the total count for paging."""
     where, params = ("WHERE d.state = ?", [state.value]) if state else ("", [])
     total = int(await scalar(conn, f"SELECT COUNT(*) FROM debates d {where}", params))  # noqa: S608
-    async with conn.execute(
+    found = await rows(
+        conn,
         "SELECT d.id, d.name, d.topic, d.state, d.turns_taken, d.max_rounds, d.created_at, d.updated_at, "  # noqa: S608
         "(SELECT COUNT(*) FROM participants p WHERE p.debate_id = d.id) AS participant_count "
         f"FROM debates d {where} ORDER BY d.created_at DESC, d.id LIMIT ? OFFSET ?",
         [*params, limit, offset],
-    ) as cursor:
-        rows = await cursor.fetchall()
+    )
     items = [
         DebateListItem(
             id=r["id"],
@@ -117,18 +117,33 @@ async def list_page(
             created_at=r["created_at"],
             updated_at=r["updated_at"],
         )
-        for r in rows
+        for r in found
     ]
     return items, total
 
 
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The mutable part of a debate, read cheaply where a turn commits."""
+
+    state: DebateState
+    turns_taken: int
+    run_target: int | None
+
+
+async def progress(conn: aiosqlite.Connection, debate_id: str) -> Progress | None:
+    found = await row(conn, "SELECT state, turns_taken, run_target FROM debates WHERE id = ?", (debate_id,))
+    return None if found is None else Progress(DebateState(found[0]), found[1], found[2])
+
+
 async def ids_with_active_runs(conn: aiosqlite.Connection) -> list[str]:
     """Debates a run was driving when the service last stopped."""
-    async with conn.execute(
+    found = await rows(
+        conn,
         "SELECT id FROM debates WHERE state = ? AND run_target IS NOT NULL ORDER BY updated_at",
         (DebateState.RUNNING.value,),
-    ) as cursor:
-        return [r[0] for r in await cursor.fetchall()]
+    )
+    return [r[0] for r in found]
 
 
 async def clear_reached_target(conn: aiosqlite.Connection, debate_id: str) -> None:

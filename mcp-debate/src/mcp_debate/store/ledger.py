@@ -5,31 +5,32 @@ from __future__ import annotations
 import aiosqlite
 
 from mcp_debate.domain.models import Ledger, LedgerLine, Participant
+from mcp_debate.store.database import rows
 
 
 async def compute(conn: aiosqlite.Connection, debate_id: str, participants: list[Participant]) -> Ledger:
     lines = {p.position: LedgerLine(name=p.name) for p in participants}
-    async with conn.execute(
+    for position, turns, tokens_in, tokens_out, cost in await rows(
+        conn,
         "SELECT participant, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd) "
         "FROM messages WHERE debate_id = ? AND kind = 'turn' GROUP BY participant",
         (debate_id,),
-    ) as cursor:
-        for position, turns, tokens_in, tokens_out, cost in await cursor.fetchall():
-            line = lines[position]
-            line.turns, line.calls = turns, turns
-            line.input_tokens, line.output_tokens, line.cost_usd = tokens_in, tokens_out, cost
+    ):
+        line = lines[position]
+        line.turns, line.calls = turns, turns
+        line.input_tokens, line.output_tokens, line.cost_usd = tokens_in, tokens_out, cost
     summaries = LedgerLine(name="debate summaries")
-    async with conn.execute(
+    for position, calls, tokens_in, tokens_out, cost in await rows(
+        conn,
         "SELECT participant, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd) "
         "FROM summaries WHERE debate_id = ? GROUP BY participant",
         (debate_id,),
-    ) as cursor:
-        for position, calls, tokens_in, tokens_out, cost in await cursor.fetchall():
-            line = summaries if position is None else lines[position]
-            line.calls += calls
-            line.input_tokens += tokens_in
-            line.output_tokens += tokens_out
-            line.cost_usd += cost
+    ):
+        line = summaries if position is None else lines[position]
+        line.calls += calls
+        line.input_tokens += tokens_in
+        line.output_tokens += tokens_out
+        line.cost_usd += cost
     everyone = [*lines.values(), summaries]
     total = LedgerLine(
         name="total",

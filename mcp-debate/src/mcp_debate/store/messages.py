@@ -10,7 +10,7 @@ import aiosqlite
 
 from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import Message, MessageKind
-from mcp_debate.store.database import scalar
+from mcp_debate.store.database import row, rows, scalar
 
 _COLUMNS = (
     "id, debate_id, seq, kind, round, turn, participant, speaker, content, input_tokens, output_tokens, "
@@ -45,7 +45,8 @@ async def insert(
     request_id: str | None = None,
 ) -> Message:
     """Append a message at the next ``seq`` (call inside a write transaction)."""
-    async with conn.execute(
+    found = await row(
+        conn,
         f"INSERT INTO messages ({_COLUMNS}) VALUES (NULL, ?, "  # noqa: S608
         "(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE debate_id = ?), "
         "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
@@ -69,30 +70,30 @@ async def insert(
             request_id,
             utc_now(),
         ),
-    ) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return _message(row)
+    )
+    assert found is not None
+    return _message(found)
 
 
 async def for_turn(conn: aiosqlite.Connection, debate_id: str, turn: int) -> Message | None:
-    async with conn.execute(
+    found = await row(
+        conn,
         f"SELECT {_COLUMNS} FROM messages WHERE debate_id = ? AND turn = ?",  # noqa: S608
         (debate_id, turn),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return _message(row) if row else None
+    )
+    return _message(found) if found else None
 
 
 async def page(
     conn: aiosqlite.Connection, debate_id: str, after_seq: int = 0, limit: int | None = None
 ) -> list[Message]:
     """Messages in order, after ``after_seq``; all of them when ``limit`` is None."""
-    async with conn.execute(
+    found = await rows(
+        conn,
         f"SELECT {_COLUMNS} FROM messages WHERE debate_id = ? AND seq > ? ORDER BY seq LIMIT ?",  # noqa: S608
         (debate_id, after_seq, -1 if limit is None else limit),
-    ) as cursor:
-        return [_message(r) for r in await cursor.fetchall()]
+    )
+    return [_message(r) for r in found]
 
 
 async def count(conn: aiosqlite.Connection, debate_id: str) -> int:

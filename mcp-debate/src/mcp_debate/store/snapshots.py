@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiosqlite
 
 from mcp_debate.domain.models import ContextSnapshot
+from mcp_debate.store.database import rows
 
 _COLUMNS = (
     "turn, participant, summary_id, first_seq, last_seq, message_count, tokens, token_method, budget, "
@@ -32,10 +33,11 @@ async def insert(conn: aiosqlite.Connection, debate_id: str, snapshot: ContextSn
 
 
 async def latest_per_participant(conn: aiosqlite.Connection, debate_id: str) -> dict[int, ContextSnapshot]:
-    async with conn.execute(
+    found = await rows(
+        conn,
         f"SELECT {_COLUMNS} FROM context_snapshots s WHERE debate_id = ? AND turn = "  # noqa: S608
         "(SELECT MAX(turn) FROM context_snapshots t WHERE t.debate_id = s.debate_id "
         "AND t.participant = s.participant)",
         (debate_id,),
-    ) as cursor:
-        return {r["participant"]: ContextSnapshot(**dict(r)) for r in await cursor.fetchall()}
+    )
+    return {r["participant"]: ContextSnapshot(**dict(r)) for r in found}

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 
 from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import SideSummary, Summary
+from mcp_debate.store.database import row
 
 _COLUMNS = (
     "id, debate_id, scope, participant, covers_from_seq, covers_to_seq, message_count, sides, narrative, "
@@ -26,7 +27,8 @@ def _summary(row: aiosqlite.Row) -> Summary:
 
 async def insert(conn: aiosqlite.Connection, draft: Summary) -> Summary:
     """Store a summary (its ``id`` and ``created_at`` are assigned here)."""
-    async with conn.execute(
+    found = await row(
+        conn,
         f"INSERT INTO summaries ({_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
         "RETURNING " + _COLUMNS,
         (
@@ -47,10 +49,9 @@ async def insert(conn: aiosqlite.Connection, draft: Summary) -> Summary:
             draft.latency_ms,
             utc_now(),
         ),
-    ) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return _summary(row)
+    )
+    assert found is not None
+    return _summary(found)
 
 
 async def latest(
@@ -60,16 +61,15 @@ async def latest(
     participant: int | None = None,
 ) -> Summary | None:
     """The summary covering the most messages (the newest among equals)."""
-    async with conn.execute(
+    found = await row(
+        conn,
         f"SELECT {_COLUMNS} FROM summaries WHERE debate_id = ? AND scope = ? AND participant IS ? "  # noqa: S608
         "ORDER BY covers_to_seq DESC, id DESC LIMIT 1",
         (debate_id, scope, participant),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return _summary(row) if row else None
+    )
+    return _summary(found) if found else None
 
 
 async def get(conn: aiosqlite.Connection, summary_id: int) -> Summary | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM summaries WHERE id = ?", (summary_id,)) as cursor:  # noqa: S608
-        row = await cursor.fetchone()
-    return _summary(row) if row else None
+    found = await row(conn, f"SELECT {_COLUMNS} FROM summaries WHERE id = ?", (summary_id,))  # noqa: S608
+    return _summary(found) if found else None

@@ -7,6 +7,7 @@ the same arguments are validated the same way and fail with the same structured 
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -77,12 +78,23 @@ class ToolSpec(Generic[ArgsT]):
         return any(f.is_required() for f in self.arguments.model_fields.values())
 
     def input_schema(self) -> dict[str, Any]:
-        schema = self.arguments.model_json_schema()
-        schema.pop("title", None)
-        return schema
+        """The arguments' JSON schema (computed once per model: the MCP server asks on every call)."""
+        return _input_schema(self.arguments)
 
     def output_schema(self) -> dict[str, Any] | None:
-        return None if self.result is None else self.result.model_json_schema(mode="serialization")
+        return None if self.result is None else _output_schema(self.result)
+
+
+@functools.cache
+def _input_schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    return schema
+
+
+@functools.cache
+def _output_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema(mode="serialization")
 
 
 class ToolRegistry:
