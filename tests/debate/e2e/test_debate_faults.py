@@ -35,9 +35,18 @@ def debate_view(server: ServiceProcess, debate_id: str) -> dict[str, Any]:
 
 
 def test_mcp_llm_stopped_mid_debate(tmp_path: Path) -> None:
-    llm = llm_process(port=free_port()).start()
+    llm = llm_process(port=free_port())
     debate = debate_process(llm.url, tmp_path / "d.db", LLM_RETRY_ATTEMPTS="2").start()
     try:
+        # mcp-debate starts without mcp-llm, says it is not ready, and refuses what needs it
+        ready = httpx.get(f"{debate.url}/readyz", timeout=10)
+        assert ready.status_code == 503 and ready.json()["checks"]["database"]["status"] == "ok"
+        refused = post(debate, "create_debate", debate_args())
+        assert refused.status_code == 503 and refused.json()["error"]["type"] == "provider_unavailable"
+        assert httpx.get(f"{debate.url}/debates").json()["total"] == 0
+
+        llm.start()
+        assert httpx.get(f"{debate.url}/readyz", timeout=10).status_code == 200
         debate_id = create(debate, model="mock-slow-300")["id"]
         assert post(debate, "get_next_turn", {"debate_id": debate_id}).status_code == 200
 

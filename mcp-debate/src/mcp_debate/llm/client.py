@@ -171,7 +171,7 @@ class LLMServiceClient:
             client = await self._link.client()
         except LinkDown as exc:
             raise ProviderUnavailableError(
-                f"mcp-llm at {self.url} is unreachable: {exc}", status=503
+                f"mcp-llm at {self.url} is unreachable ({exc})", status=503
             ) from None
         try:
             return await operation(client)

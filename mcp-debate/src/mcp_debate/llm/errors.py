@@ -55,7 +55,9 @@ def from_link_failure(exc: BaseException, url: str, timeout: float | None) -> tu
     """A failure to get an answer from mcp-llm at all; the flag says whether the client is broken."""
     if isinstance(exc, MCPError):
         if exc.code == UNREACHABLE:
-            return ProviderUnavailableError(f"mcp-llm at {url} is unreachable", status=503), False
+            cause = exc.data.get("cause") if isinstance(exc.data, dict) else None
+            suffix = f" ({cause})" if cause else ""
+            return ProviderUnavailableError(f"mcp-llm at {url} is unreachable{suffix}", status=503), False
         if exc.code == types.REQUEST_TIMEOUT:
             # The gateway may still be working on it: retrying could pay for the same answer twice.
             return (

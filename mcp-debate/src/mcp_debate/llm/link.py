@@ -15,10 +15,11 @@ import logging
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 from mcp_types import Implementation
 
 from mcp_debate import __version__
-from mcp_debate.llm.transport import ResilientTransport
+from mcp_debate.llm.transport import UNREACHABLE, ResilientTransport
 
 logger = logging.getLogger(__name__)
 
@@ -100,5 +101,7 @@ def _describe(exc: BaseException) -> str:
     """The innermost causes of an (possibly grouped) exception, for a one-line message."""
     if isinstance(exc, BaseExceptionGroup):
         return "; ".join(_describe(e) for e in exc.exceptions)
+    if isinstance(exc, MCPError) and exc.code == UNREACHABLE and isinstance(exc.data, dict):
+        return str(exc.data.get("cause", "unreachable"))
     text = str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
