@@ -84,7 +84,9 @@ class RunResult(BaseModel):
     state: DebateState
     turns_taken: int
     total_turns: int
-    running: bool = Field(description="Whether a run still drives the debate.")
+    running: bool = Field(
+        description="Whether a run still drives the debate toward a target not yet reached."
+    )
     stopped: StopReason | None = Field(description="Why the run stopped (None while it goes on).")
     messages: list[Message] = Field(description="Turns produced while this call waited.")
 
@@ -131,6 +133,7 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
                     data = event.message.model_dump(mode="json")
                     await call.emit(StreamEvent(turn_line(event.message), event="turn", data=data))
                     if event.message.turn is not None and event.message.turn >= target:
+                        stopped = "completed" if target >= debate.total_turns else "target_reached"
                         break
                     continue
                 if event.error is not None:
@@ -140,14 +143,12 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
                 stopped = event.stopped
                 break
         view = await orc.queries.debate(args.debate_id)
-        if stopped is None and not view.run_active and args.wait:
-            stopped = "completed" if view.state is DebateState.COMPLETED else "target_reached"
         return RunResult(
             debate_id=view.id,
             state=view.state,
             turns_taken=view.turns_taken,
             total_turns=view.total_turns,
-            running=view.run_active,
+            running=view.state is DebateState.RUNNING and (view.run_target or 0) > view.turns_taken,
             stopped=stopped,
             messages=produced,
         )
