@@ -7,67 +7,10 @@ import pytest
 from mcp_debate.context import prompts
 from mcp_debate.context.manager import ContextManager, NeedsSummary, Ready
 from mcp_debate.context.tokens import estimate_messages, estimate_text
-from mcp_debate.domain.models import Debate, Message, Participant, SideSummary, Summary
-from mcp_debate.domain.states import DebateState
+from mcp_debate.domain.models import Message
 from mcp_shared.errors import ContextLengthExceededError
-
-NOW = "2026-01-01T00:00:00.000Z"
-
-
-def participant(
-    position: int, name: str, stance: str | None, max_tokens: int = 10_000, **extra: object
-) -> Participant:
-    values: dict[str, object] = {
-        "position": position,
-        "name": name,
-        "stance": stance,
-        "provider": "mock",
-        "model": "mock-1",
-        "system_prompt": None,
-        "temperature": 0.7,
-        "max_tokens": max_tokens,
-        "max_output_tokens": 256,
-        **extra,
-    }
-    return Participant.model_validate(values)
-
-
-def debate(turns_taken: int = 0, max_tokens: int = 10_000, rounds: int = 10, **extra: object) -> Debate:
-    return Debate(
-        id="deb_test",
-        name="Test",
-        topic="Should cities ban cars?",
-        rules=["Be concise."],
-        max_rounds=rounds,
-        state=DebateState.RUNNING,
-        turns_taken=turns_taken,
-        created_at=NOW,
-        updated_at=NOW,
-        participants=[
-            participant(0, "Pro", "for a ban", max_tokens, **extra),
-            participant(1, "Con", "against a ban", max_tokens, **extra),
-            participant(2, "Judge", None, max_tokens, **extra),
-        ],
-    )
-
-
-def turn(seq: int, speaker: int, text: str, d: Debate) -> Message:
-    return Message(
-        id=seq,
-        debate_id=d.id,
-        seq=seq,
-        kind="turn",
-        round=(seq - 1) // 3 + 1,
-        turn=seq,
-        participant=speaker,
-        speaker=d.participants[speaker].name,
-        content=text,
-        created_at=NOW,
-    )
-
-
-def history(d: Debate, count: int, words: int = 12) -> list[Message]:
-    return [turn(i + 1, i % 3, f"point {i + 1}: " + "argument " * words, d) for i in range(count)]
+from tests.debate.unit.factories import NOW, debate, history
+from tests.debate.unit.factories import summary as summary_of
 
 
 def test_own_turns_are_assistant_others_are_user_with_the_speakers_name() -> None:
@@ -149,25 +92,6 @@ def test_a_long_history_asks_for_a_summary_deeper_than_strictly_needed() -> None
     assert kept_cost <= (budget.input - fixed - plan.max_tokens) * manager.keep_ratio
 
 
-def summary_of(d: Debate, through: int, text: str = "claims") -> Summary:
-    s = Summary(
-        id=7,
-        debate_id=d.id,
-        scope="context",
-        participant=0,
-        covers_from_seq=1,
-        covers_to_seq=through,
-        message_count=through,
-        sides=[
-            SideSummary(participant=p.name, stance=p.stance, text=text, source="llm") for p in d.participants
-        ],
-        narrative="It went back and forth.",
-        content="",
-        created_at=NOW,
-    )
-    return s.model_copy(update={"content": prompts.render_summary(s)})
-
-
 def test_the_summary_goes_right_after_the_system_prompt_and_replaces_what_it_covers() -> None:
     d = debate(turns_taken=60, max_tokens=2000)
     pro = d.participants[0]
@@ -175,7 +99,7 @@ def test_the_summary_goes_right_after_the_system_prompt_and_replaces_what_it_cov
     manager = ContextManager()
     first = manager.plan(d, pro, msgs, None)
     assert isinstance(first, NeedsSummary)
-    summary = summary_of(d, first.cover_to_seq)
+    summary = summary_of(d, first.cover_to_seq, narrative="It went back and forth.")
     rest = [m for m in msgs if m.seq > first.cover_to_seq]
     plan = manager.plan(d, pro, rest, summary)
     assert isinstance(plan, Ready)
@@ -203,7 +127,7 @@ def test_whatever_is_sent_fits_the_budget_with_its_margin(max_tokens: int, count
         plan = manager.plan(d, pro, msgs, summary)
         if isinstance(plan, Ready):
             break
-        summary = summary_of(d, plan.cover_to_seq, text="x " * 20)
+        summary = summary_of(d, plan.cover_to_seq, narrative="It went back and forth.", text="x " * 20)
         msgs = [m for m in msgs if m.seq > plan.cover_to_seq]
     assert isinstance(plan, Ready)
     budget = manager.budget(pro)

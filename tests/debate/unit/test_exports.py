@@ -11,7 +11,7 @@ import pytest
 from mcp_debate.domain.models import DebateView, Ledger, LedgerLine, Message, SideSummary, Summary
 from mcp_debate.domain.states import DebateState
 from mcp_debate.exports import ExportDocument, render
-from tests.debate.unit.test_context import NOW, participant
+from tests.debate.unit.factories import NOW, participant
 
 EVIL = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
 

@@ -14,7 +14,7 @@ from mcp_debate.store import Database
 from mcp_debate.store import debates as debate_rows
 from mcp_debate.store import messages as message_rows
 from mcp_debate.store.migrations import LATEST_VERSION, SchemaTooNewError
-from tests.debate.unit.test_context import NOW, participant
+from tests.debate.unit.factories import NOW, participant
 
 HOSTILE = "Robert'); DROP TABLE debates; --"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from mcp_debate.context import prompts
 from mcp_debate.context.summarizer import parse_reply
-from mcp_debate.domain.models import SideSummary, Summary
-from tests.debate.unit.test_context import NOW, debate, history
+from mcp_debate.domain.models import SideSummary
+from tests.debate.unit.factories import debate, history
+from tests.debate.unit.factories import summary as summary_of
 
 
 def test_lines_the_model_wrote_are_kept_per_participant_whatever_their_markup() -> None:
@@ -37,18 +38,8 @@ def test_a_side_the_model_dropped_is_taken_from_its_own_latest_words() -> None:
 
 def test_a_side_silent_in_this_chunk_is_carried_from_the_previous_summary() -> None:
     d = debate()
-    previous = Summary(
-        id=1,
-        debate_id=d.id,
-        scope="context",
-        participant=0,
-        covers_from_seq=1,
-        covers_to_seq=3,
-        message_count=3,
-        sides=[SideSummary(participant="Judge", stance=None, text="asked for evidence", source="llm")],
-        narrative="",
-        content="",
-        created_at=NOW,
+    previous = summary_of(
+        d, 3, [SideSummary(participant="Judge", stance=None, text="asked for evidence", source="llm")]
     )
     chunk = [m for m in history(d, 6) if m.participant != 2][:2]
     sides, _ = parse_reply("nothing structured here", d, previous, chunk)
@@ -59,20 +50,7 @@ def test_a_side_silent_in_this_chunk_is_carried_from_the_previous_summary() -> N
 def test_the_rendered_summary_says_which_messages_it_replaces_and_lists_every_side() -> None:
     d = debate()
     sides, narrative = parse_reply("Pro: yes\nCon: no", d, None, history(d, 3))
-    summary = Summary(
-        id=1,
-        debate_id=d.id,
-        scope="context",
-        participant=0,
-        covers_from_seq=1,
-        covers_to_seq=3,
-        message_count=3,
-        sides=sides,
-        narrative=narrative,
-        content="",
-        created_at=NOW,
-    )
-    text = prompts.render_summary(summary)
+    text = summary_of(d, 3, sides, narrative).content
     assert text.splitlines()[0] == "Summary of the debate so far (messages #1–#3, which it replaces):"
     assert "- Pro (for a ban): yes" in text
     assert "- Con (against a ban): no" in text
@@ -81,18 +59,8 @@ def test_the_rendered_summary_says_which_messages_it_replaces_and_lists_every_si
 
 def test_the_summary_request_carries_the_previous_summary_and_the_new_messages() -> None:
     d = debate()
-    previous = Summary(
-        id=1,
-        debate_id=d.id,
-        scope="context",
-        participant=0,
-        covers_from_seq=1,
-        covers_to_seq=3,
-        message_count=3,
-        sides=[SideSummary(participant="Pro", stance="for a ban", text="earlier claim", source="llm")],
-        narrative="",
-        content="",
-        created_at=NOW,
+    previous = summary_of(
+        d, 3, [SideSummary(participant="Pro", stance="for a ban", text="earlier claim", source="llm")]
     )
     request = prompts.summary_request(d, previous, history(d, 6)[3:], words=100)
     assert "Summary of the debate so far (messages #1–#3" in request
