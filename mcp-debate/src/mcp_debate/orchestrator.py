@@ -7,6 +7,7 @@ from mcp_debate.context.summarizer import SummaryMaker
 from mcp_debate.domain.models import Debate
 from mcp_debate.llm import LLMServiceClient
 from mcp_debate.metrics import DebateMetrics
+from mcp_debate.orchestration.contexts import ContextAssembler
 from mcp_debate.orchestration.creation import CreateDebateArgs, create_debate
 from mcp_debate.orchestration.debate_summaries import DebateSummaries
 from mcp_debate.orchestration.lifecycle import Lifecycle
@@ -34,7 +35,8 @@ class Orchestrator:
         self.margin = margin
         self.contexts = ContextManager(margin=margin)
         maker = SummaryMaker(llm)
-        self.turns = TurnRunner(db, llm, self.contexts, maker, metrics, verify_ratio)
+        assembler = ContextAssembler(db, llm, self.contexts, maker, metrics, verify_ratio)
+        self.turns = TurnRunner(db, llm, assembler, metrics)
         self.runner = DebateRunner(db, self.turns, metrics, patience=run_retry_window)
         self.lifecycle = Lifecycle(db, self.runner)
         self.queries = Queries(db, self.runner, self.contexts)

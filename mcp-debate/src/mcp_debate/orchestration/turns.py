@@ -1,8 +1,9 @@
 """One turn of one participant: plan the context, ask mcp-llm, commit the answer in one transaction.
 
-Crash safety: nothing about a turn is written before the LLM has answered; then the message, its
+Crash safety: nothing of a turn is written before the LLM has answered; then the message, its
 context snapshot and the debate's progress are committed together. A crash or an mcp-llm failure
-therefore leaves no trace, and the same turn simply runs again.
+therefore leaves no partial turn, and the same turn simply runs again. (A context summary made on
+the way is stored at once: it stays valid whatever becomes of the turn, and the retry reuses it.)
 
 Concurrency: calls for the same debate in this process join the turn already in flight and get its
 message. Across processes, ``UNIQUE (debate_id, turn)`` lets only one message per turn in; the other
@@ -13,20 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import sqlite3
 import time
 from dataclasses import dataclass, replace
 
 from mcp_debate.context import prompts
-from mcp_debate.context.manager import ContextManager, NeedsSummary, Ready
-from mcp_debate.context.summarizer import Summarizer, SummaryMaker
+from mcp_debate.context.manager import Ready
 from mcp_debate.domain.clock import utc_now
-from mcp_debate.domain.models import ContextSnapshot, Debate, Message, Participant, Summary
+from mcp_debate.domain.models import ContextSnapshot, Debate, Message, Participant
 from mcp_debate.domain.states import Action, DebateState, transition
 from mcp_debate.llm import CallScope, LLMServiceClient, TokenCount
 from mcp_debate.llm.client import DeltaSink
 from mcp_debate.metrics import DebateMetrics
+from mcp_debate.orchestration.contexts import ContextAssembler
 from mcp_debate.orchestration.lookup import require_debate
 from mcp_debate.store import Database
 from mcp_debate.store import debates as debate_rows
@@ -44,7 +44,6 @@ from mcp_shared.models import CompletionRequest, CompletionResponse
 
 logger = logging.getLogger(__name__)
 
-PLAN_ATTEMPTS = 4
 PERMANENT = frozenset(
     {
         ErrorType.AUTHENTICATION,
@@ -73,20 +72,12 @@ class TurnRunner:
     """Runs turns; at most one in flight per debate in this process."""
 
     def __init__(
-        self,
-        db: Database,
-        llm: LLMServiceClient,
-        contexts: ContextManager,
-        summaries: SummaryMaker,
-        metrics: DebateMetrics,
-        verify_ratio: float,
+        self, db: Database, llm: LLMServiceClient, assembler: ContextAssembler, metrics: DebateMetrics
     ) -> None:
         self.db = db
         self.llm = llm
-        self.contexts = contexts
-        self.summaries = summaries
+        self.assembler = assembler
         self.metrics = metrics
-        self.verify_ratio = verify_ratio
         self._inflight: dict[str, asyncio.Task[TurnOutcome]] = {}
 
     async def next_turn(self, debate_id: str, on_delta: DeltaSink | None = None) -> TurnOutcome:
@@ -140,10 +131,12 @@ class TurnRunner:
             summary = await summary_rows.latest(conn, debate.id, "context", me.position)
             history = await message_rows.page(conn, debate.id, summary.covers_to_seq if summary else 0)
         if debate.state is DebateState.CREATED:
-            debate = await self._start(debate_id)
+            debate = debate.model_copy(update={"state": await self._start(debate_id)})
         scope = CallScope(debate.id, me.name, me.provider, me.model)
         try:
-            ready, counted, summary_seconds = await self._context(debate, me, summary, history, scope)
+            ready, counted, summary_seconds = await self.assembler.assemble(
+                debate, me, summary, history, scope
+            )
             llm_started = time.perf_counter()
             answer = await self.llm.complete(
                 CompletionRequest(
@@ -179,79 +172,17 @@ class TurnRunner:
         self.metrics.turns.labels("joined" if outcome.joined else "ok").inc()
         return outcome
 
-    async def _start(self, debate_id: str) -> Debate:
+    async def _start(self, debate_id: str) -> DebateState:
+        """created -> running. Only the state is taken from this read: the turn keeps the snapshot it
+        planned from, so a turn another process took meanwhile shows up as a conflict at commit."""
         async with self.db.write() as conn:
-            debate = await require_debate(conn, debate_id)
-            state = transition(debate.state, Action.TAKE_TURN)
-            if state is not debate.state:
+            current = await debate_rows.progress(conn, debate_id)
+            if current is None:
+                raise InternalError(f"debate {debate_id} disappeared")
+            state = transition(current.state, Action.TAKE_TURN)
+            if state is not current.state:
                 await debate_rows.update(conn, debate_id, state=state)
-        return debate.model_copy(update={"state": state})
-
-    async def _context(
-        self,
-        debate: Debate,
-        me: Participant,
-        summary: Summary | None,
-        history: list[Message],
-        scope: CallScope,
-    ) -> tuple[Ready, TokenCount, float]:
-        """The context to send, with summaries made as needed and the count checked near the budget."""
-        shrink, summary_seconds = 0, 0.0
-        for attempt in range(PLAN_ATTEMPTS):
-            last = attempt == PLAN_ATTEMPTS - 1
-            plan = self.contexts.plan(debate, me, history, summary, shrink=shrink, force=last)
-            if isinstance(plan, NeedsSummary):
-                covered = [m for m in history if m.seq <= plan.cover_to_seq]
-                started = time.perf_counter()
-                summary = await self._summarize(debate, me, summary, covered, plan, scope)
-                summary_seconds += time.perf_counter() - started
-                history = [m for m in history if m.seq > plan.cover_to_seq]
-                continue
-            if plan.tokens <= self.verify_ratio * plan.budget.input:
-                return plan, TokenCount(plan.tokens, "local"), summary_seconds
-            counted = await self._count(me, plan, scope)
-            if counted.tokens <= plan.budget.input or last:
-                return plan, counted, summary_seconds
-            # mcp-llm counts more than estimated: plan again on a budget scaled by how far off we were.
-            scaled = math.ceil(plan.budget.input * (1 - plan.tokens / counted.tokens)) + 16
-            shrink = max(shrink + 16, scaled)
-        raise InternalError(f"could not fit the context of '{me.name}' in {PLAN_ATTEMPTS} attempts")
-
-    async def _summarize(
-        self,
-        debate: Debate,
-        me: Participant,
-        previous: Summary | None,
-        covered: list[Message],
-        plan: NeedsSummary,
-        scope: CallScope,
-    ) -> Summary:
-        budget = self.contexts.budget(me)
-        draft = await self.summaries.make(
-            debate,
-            Summarizer(me.provider, me.model, budget.input),
-            previous,
-            covered,
-            plan.max_tokens,
-            replace(scope, purpose="context summary"),
-            kind="context",
-            participant=me.position,
-        )
-        async with self.db.write() as conn:
-            stored = await summary_rows.insert(conn, draft)
-        self.metrics.summaries.labels("context").inc()
-        self.metrics.llm_time.labels("summary").observe(draft.latency_ms / 1000)
-        return stored
-
-    async def _count(self, me: Participant, plan: Ready, scope: CallScope) -> TokenCount:
-        """mcp-llm's count of the whole context; the local estimate if it cannot count now."""
-        try:
-            return await self.llm.estimate_tokens(
-                me.provider, me.model, plan.messages, replace(scope, purpose="token count")
-            )
-        except ServiceError as exc:
-            logger.info("token count unavailable, using the local estimate: %s", exc.message)
-            return TokenCount(plan.tokens, "local")
+        return state
 
     async def _commit(self, debate: Debate, draft: _TurnDraft) -> TurnOutcome:
         turn = debate.turns_taken + 1
