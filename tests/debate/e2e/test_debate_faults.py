@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +93,20 @@ def test_sigkill_during_run_debate_then_restart_resumes_without_loss_or_duplicat
     restarted = None
     try:
         debate_id = create(debate, model="mock-slow-150", max_rounds=4)["id"]
-        started = post(debate, "run_debate", {"debate_id": debate_id, "wait": False}).json()
-        assert started["running"]
+        caller: dict[str, Any] = {}
+
+        def run_to_the_end() -> None:  # a client waiting on run_debate when the service dies
+            try:
+                caller["response"] = post(debate, "run_debate", {"debate_id": debate_id})
+            except httpx.HTTPError as exc:
+                caller["error"] = exc
+
+        waiting = threading.Thread(target=run_to_the_end)
+        waiting.start()
         wait_until(lambda: debate_view(debate, debate_id)["turns_taken"] >= 3, timeout=30, what="three turns")
         debate.kill()  # SIGKILL, most likely while the next turn waits for its answer
+        waiting.join(timeout=30)
+        assert "error" in caller, caller  # the call died with the process: no answer, no partial one
 
         before = turns_in(database, debate_id)
         assert [t for t, _, _ in before] == list(range(1, len(before) + 1))
