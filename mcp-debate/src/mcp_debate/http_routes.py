@@ -9,21 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mcp_debate.domain.states import DebateState
 from mcp_debate.exports import render
 from mcp_debate.orchestrator import Orchestrator
-from mcp_debate.tools import ExportArgs
+from mcp_debate.tools import ExportArgs, ListDebatesArgs
 from mcp_shared.errors import ServiceError
 from mcp_shared.server.http_app import error_response
 from mcp_shared.validation import describe_validation_error
-
-
-class _ListQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    state: DebateState | None = None
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
 
 
 class _MessagesQuery(BaseModel):
@@ -33,19 +24,14 @@ class _MessagesQuery(BaseModel):
     limit: int | None = Field(default=None, ge=1, le=10_000)
 
 
-class _ExportQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    format: str = "markdown"
-
-
 def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
-def _query(request: Request, model: type[BaseModel]) -> Any:
+def _query(request: Request, model: type[BaseModel], **path: str) -> Any:
+    """Query parameters (and path parameters) validated like a tool's arguments."""
     try:
-        return model.model_validate(dict(request.query_params))
+        return model.model_validate({**request.query_params, **path})
     except ValidationError as exc:
         raise describe_validation_error(exc, subject="query parameters") from None
 
@@ -62,7 +48,7 @@ def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
 
     async def debate_list(request: Request) -> Response:
         async def view(r: Request) -> Response:
-            args = _query(r, _ListQuery)
+            args = _query(r, ListDebatesArgs)
             return _json(await q.debates(args.state, args.limit, args.offset))
 
         return await guarded(request, view)
@@ -85,11 +71,7 @@ def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
 
     async def export(request: Request) -> Response:
         async def view(r: Request) -> Response:
-            raw = _query(r, _ExportQuery)
-            try:
-                args = ExportArgs.model_validate({"debate_id": r.path_params["id"], "format": raw.format})
-            except ValidationError as exc:
-                raise describe_validation_error(exc, subject="query parameters") from None
+            args = _query(r, ExportArgs, debate_id=r.path_params["id"])
             doc = await q.export_document(args.debate_id)
             content, media_type, extension = render(doc, args.format)
             disposition = f'inline; filename="{args.debate_id}.{extension}"'
