@@ -213,3 +213,38 @@ async def test_run_debate_reports_an_error_with_what_it_completed(debate_server:
         assert error["type"] == "authentication" and error["participant"] == "Con"
         view = await call(client, "get_debate", {"debate_id": debate_id})
         assert view["state"] == "failed" and view["turns_taken"] == 1 and view["run_target"] == 6
+
+
+async def until_running(client: Client, debate_id: str) -> None:
+    """Until the turn has started (it moves a created debate to running), well before its answer."""
+    for _ in range(100):
+        if (await call(client, "get_debate", {"debate_id": debate_id}))["state"] == "running":
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("the turn did not start")
+
+
+async def test_cancel_abandons_the_turn_in_flight_and_pause_lets_it_land(
+    debate_server: ServiceProcess,
+) -> None:
+    async with Client(debate_server.mcp_url) as client:
+        doomed = (
+            await call(client, "create_debate", debate_args(model="mock-slow-600", topic="Cancelled?"))
+        )["id"]
+        turn = asyncio.create_task(client.call_tool("get_next_turn", {"debate_id": doomed}))
+        await until_running(client, doomed)
+        assert (await call(client, "cancel_debate", {"debate_id": doomed}))["state"] == "cancelled"
+        error = tool_error(await turn)
+        assert "cancelled while its turn ran" in error["message"]
+        assert (await call(client, "get_debate", {"debate_id": doomed}))["message_count"] == 0
+
+        paused = (await call(client, "create_debate", debate_args(model="mock-slow-600", topic="Paused?")))[
+            "id"
+        ]
+        turn = asyncio.create_task(call(client, "get_next_turn", {"debate_id": paused}))
+        await until_running(client, paused)
+        assert (await call(client, "pause_debate", {"debate_id": paused}))["state"] == "paused"
+        landed = await turn
+        assert landed["message"]["turn"] == 1 and landed["state"] == "paused"
+        view = await call(client, "get_debate", {"debate_id": paused})
+        assert view["state"] == "paused" and view["turns_taken"] == 1
