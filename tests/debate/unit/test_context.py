@@ -7,7 +7,7 @@ import pytest
 from mcp_debate.context import prompts
 from mcp_debate.context.manager import ContextManager, NeedsSummary, Ready
 from mcp_debate.context.tokens import estimate_messages, estimate_text
-from mcp_debate.domain.models import Message
+from mcp_debate.domain.models import Debate, Message, Participant
 from mcp_shared.errors import ContextLengthExceededError
 from tests.debate.unit.factories import NOW, debate, history
 from tests.debate.unit.factories import summary as summary_of
@@ -74,13 +74,19 @@ def test_the_first_speaker_opens_and_a_conversation_never_starts_with_its_own_wo
     assert plan.messages[1].content == prompts.opening_line(d)
 
 
-def test_a_long_history_asks_for_a_summary_deeper_than_strictly_needed() -> None:
+def long_debate() -> tuple[Debate, Participant, list[Message], ContextManager, NeedsSummary]:
+    """Sixty turns in a 2000-token budget: the first plan asks for a summary."""
     d = debate(turns_taken=60, max_tokens=2000)
     pro = d.participants[0]
     msgs = history(d, 60)
     manager = ContextManager()
     plan = manager.plan(d, pro, msgs, None)
     assert isinstance(plan, NeedsSummary)
+    return d, pro, msgs, manager, plan
+
+
+def test_a_long_history_asks_for_a_summary_deeper_than_strictly_needed() -> None:
+    d, pro, msgs, manager, plan = long_debate()
     budget = manager.budget(pro)
     assert plan.max_tokens == manager.summary_tokens(budget)
     kept = [m for m in msgs if m.seq > plan.cover_to_seq]
@@ -93,12 +99,7 @@ def test_a_long_history_asks_for_a_summary_deeper_than_strictly_needed() -> None
 
 
 def test_the_summary_goes_right_after_the_system_prompt_and_replaces_what_it_covers() -> None:
-    d = debate(turns_taken=60, max_tokens=2000)
-    pro = d.participants[0]
-    msgs = history(d, 60)
-    manager = ContextManager()
-    first = manager.plan(d, pro, msgs, None)
-    assert isinstance(first, NeedsSummary)
+    d, pro, msgs, manager, first = long_debate()
     summary = summary_of(d, first.cover_to_seq, narrative="It went back and forth.")
     rest = [m for m in msgs if m.seq > first.cover_to_seq]
     plan = manager.plan(d, pro, rest, summary)
