@@ -64,6 +64,9 @@ class LiveModel(BaseModel):
 class LLMProvider(ABC):
     """Base class of every provider adapter."""
 
+    live_models_ttl: float | None = None
+    """Seconds a live model list stays fresh, where a vendor's list changes faster than the default."""
+
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
 
