@@ -1,8 +1,9 @@
 """Claude through Anthropic's Messages API, with the official ``anthropic`` SDK.
 
 Mapping: system messages go to the ``system`` parameter, consecutive turns of one role are merged
-(the API wants them alternating), ``stop`` becomes ``stop_sequences`` and ``temperature`` is held to
-the API's range of 0 to 1. Usage is normalised with Anthropic's cache tokens folded into the input
+(the API wants them alternating) and ``stop`` becomes ``stop_sequences``. ``temperature`` and
+``top_p`` are not sent: from API version 2026-10-21 (the one the SDK speaks) the Messages API
+rejects every sampling parameter, and the SDK no longer accepts them. Usage is normalised with Anthropic's cache tokens folded into the input
 count (Anthropic reports ``input_tokens`` without them), as every other adapter reports it. A stream
 must end with ``message_stop``: one that stops earlier is an error, not a short answer.
 """
@@ -21,8 +22,6 @@ from mcp_llm.providers.turns import split_chat
 from mcp_llm.tokens import TokenCount
 from mcp_shared.errors import ProviderUnavailableError
 from mcp_shared.models import ChatMessage, FinishReason, StreamChunk, Usage
-
-MAX_TEMPERATURE = 1.0
 
 _FINISH_REASONS: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -109,11 +108,8 @@ class AnthropicProvider(LLMProvider):
         args: dict[str, Any] = {
             "model": request.model,
             "max_tokens": params.max_tokens,
-            "temperature": min(params.temperature, MAX_TEMPERATURE),
             **chat_arguments(request.messages),
         }
-        if params.top_p is not None:
-            args["top_p"] = params.top_p
         if params.stop:
             args["stop_sequences"] = params.stop
         return args
