@@ -1,6 +1,7 @@
 """A fake of the Gemini Developer API, with payloads shaped like Google's documented wire format.
 
-Shapes follow the REST reference (``v1beta``): ``models/{model}:generateContent`` answers a
+Shapes follow the REST reference (``v1``, which google-genai 3 speaks, and ``v1beta``, served alike):
+``models/{model}:generateContent`` answers a
 ``GenerateContentResponse`` (``candidates[].content.parts[].text``, ``finishReason``,
 ``usageMetadata``, ``modelVersion``, ``responseId``); ``:streamGenerateContent?alt=sse`` answers SSE
 ``data:`` frames of the same object with no terminating sentinel, the last one carrying the finish
@@ -173,7 +174,7 @@ def model_not_found(model: str) -> Reply:
         google_error(
             404,
             "NOT_FOUND",
-            f"models/{model} is not found for API version v1beta, or is not supported for generateContent. "
+            f"models/{model} is not found for API version v1, or is not supported for generateContent. "
             "Call ListModels to see the list of available models and their supported methods.",
         ),
     )
@@ -298,7 +299,11 @@ def gemini_app(script: Script) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/v1beta/models/{target}", model_action, methods=["POST"]),
-            Route("/v1beta/models", list_models, methods=["GET"]),
+            route
+            for version in ("v1", "v1beta")
+            for route in (
+                Route(f"/{version}/models/{{target}}", model_action, methods=["POST"]),
+                Route(f"/{version}/models", list_models, methods=["GET"]),
+            )
         ]
     )
