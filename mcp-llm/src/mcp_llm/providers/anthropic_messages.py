@@ -3,9 +3,10 @@
 Mapping: system messages go to the ``system`` parameter, consecutive turns of one role are merged
 (the API wants them alternating) and ``stop`` becomes ``stop_sequences``. ``temperature`` and
 ``top_p`` are not sent: from API version 2026-10-21 (the one the SDK speaks) the Messages API
-rejects every sampling parameter, and the SDK no longer accepts them. Usage is normalised with Anthropic's cache tokens folded into the input
-count (Anthropic reports ``input_tokens`` without them), as every other adapter reports it. A stream
-must end with ``message_stop``: one that stops earlier is an error, not a short answer.
+rejects every sampling parameter, and the SDK no longer accepts them. Usage is normalised with
+Anthropic's cache tokens folded into the input count (Anthropic reports ``input_tokens`` without
+them), as every other adapter reports it. A stream must end with ``message_stop``: one that stops
+earlier is an error, not a short answer.
 """
 
 from __future__ import annotations
