@@ -11,6 +11,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from tests.conftest import ServiceProcess, llm_process
 from tests.fakes.anthropic_api import anthropic_app
 from tests.fakes.gemini_api import gemini_app
 from tests.fakes.ollama_api import ollama_app
@@ -95,3 +96,23 @@ def fake_dashscope() -> Iterator[Fake]:
 @pytest.fixture
 def dashscope_script(fake_dashscope: Fake) -> Iterator[Script]:
     yield from _fresh(fake_dashscope)
+
+
+@pytest.fixture(scope="session")
+def vendors_server(
+    fake_anthropic: Fake, fake_gemini: Fake, fake_ollama: Fake, fake_xai: Fake, fake_dashscope: Fake
+) -> Iterator[ServiceProcess]:
+    """mcp-llm configured the way an operator would, each vendor's endpoint being its fake."""
+    proc = llm_process(
+        ANTHROPIC_API_KEY=TEST_ANTHROPIC_KEY,
+        ANTHROPIC_BASE_URL=fake_anthropic[0].url,
+        GEMINI_API_KEY=TEST_GOOGLE_KEY,  # the alias of GOOGLE_API_KEY
+        GEMINI_BASE_URL=fake_gemini[0].url,
+        LLAMA_ENDPOINT=fake_ollama[0].url,  # the alias of OLLAMA_ENDPOINT
+        XAI_API_KEY=TEST_XAI_KEY,
+        XAI_BASE_URL=f"{fake_xai[0].url}/v1",
+        DASHSCOPE_API_KEY=TEST_DASHSCOPE_KEY,
+        DASHSCOPE_BASE_URL=f"{fake_dashscope[0].url}/compatible-mode/v1",
+    ).start()
+    yield proc
+    proc.stop()
