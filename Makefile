@@ -3,7 +3,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help sync run run-llm test lint format typecheck check bench clean
+.PHONY: help sync run run-llm test real-model lint format typecheck check bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ run-llm: sync  ## run mcp-llm on port 5001 (MCP at /mcp, tools at /tools/{name})
 
 test: sync  ## run every test (Redis-backed tests need redis-server on PATH)
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+real-model: sync  ## build llama-server and fetch the small model the real-model tests use (cached)
+	$(UV) run --frozen python -m tests.realmodel.build
 
 lint: sync  ## ruff lint and format check
 	$(UV) run --frozen ruff check .
