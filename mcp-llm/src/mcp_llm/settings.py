@@ -41,7 +41,7 @@ class LLMSettings(ServiceSettings):
     xai_base_url: str = "https://api.x.ai/v1"
     dashscope_api_key: SecretStr | None = None
     dashscope_region: str = Field(
-        default="intl", description="intl (Singapore), us (Virginia) or cn (Beijing)."
+        default="intl", description="intl (Singapore), us (Virginia), cn (Beijing) or hk (Hong Kong)."
     )
     dashscope_base_url: str | None = None
     openai_compatible_base_url: str | None = None

@@ -61,7 +61,7 @@ def test_use_local_llm_points_llama_at_localhost() -> None:
     assert explicit.config("llama").base_url == "http://10.0.0.5:11434"
 
 
-@pytest.mark.parametrize("region", ["intl", "us", "cn"])
+@pytest.mark.parametrize("region", ["intl", "us", "cn", "hk"])
 def test_dashscope_region_selects_the_compatible_mode_url(region: str) -> None:
     assert registry(dashscope_region=region).config("qwen").base_url == DASHSCOPE_REGIONS[region]
     assert DASHSCOPE_REGIONS[region].endswith("/compatible-mode/v1")

@@ -24,7 +24,9 @@ DASHSCOPE_REGIONS = {
     "intl": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
     "us": "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
     "cn": "https://dashscope.aliyuncs.com/compatible-mode/v1",
+    "hk": "https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1",
 }
+"""DashScope's compatible-mode (OpenAI wire) URL per region, from Model Studio's Base URL overview."""
 
 
 @dataclass(frozen=True, slots=True)
