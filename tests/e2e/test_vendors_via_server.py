@@ -6,7 +6,6 @@ list_models and estimate_tokens, all through the server's plain HTTP face.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from tests.conftest import ServiceProcess
 from tests.fakes import anthropic_api, gemini_api, ollama_api, openai_api
 from tests.fakes.fixtures import TEST_ANTHROPIC_KEY, TEST_DASHSCOPE_KEY, TEST_GOOGLE_KEY, TEST_XAI_KEY
 from tests.fakes.server import Reply, Script
+from tests.sse import sse_events
 
 
 @dataclass(frozen=True)
@@ -112,14 +112,6 @@ USER = [
     {"role": "system", "content": "Be brief."},
     {"role": "user", "content": "Summarise the plot of Hamlet."},
 ]
-
-
-def sse_events(text: str) -> list[tuple[str, dict]]:
-    events = []
-    for frame in text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in frame.splitlines())
-        events.append((lines["event"], json.loads(lines["data"])))
-    return events
 
 
 @pytest.fixture

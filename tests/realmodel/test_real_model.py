@@ -6,13 +6,12 @@ never about the exact words a model chose.
 
 from __future__ import annotations
 
-import json
-
 import httpx
 import pytest
 
 from tests.conftest import ServiceProcess
 from tests.realmodel.conftest import MODEL, SLOT_CONTEXT, LlamaServer
+from tests.sse import sse_events
 
 # The first test may build llama-server (minutes) when the cache is empty; CI builds it beforehand.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -22,14 +21,6 @@ ASK = [
     {"role": "system", "content": "You are a helpful assistant."},
     {"role": "user", "content": "Name three colours of the rainbow."},
 ]
-
-
-def sse_events(text: str) -> list[tuple[str, dict]]:
-    events = []
-    for frame in text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in frame.splitlines())
-        events.append((lines["event"], json.loads(lines["data"])))
-    return events
 
 
 @pytest.fixture

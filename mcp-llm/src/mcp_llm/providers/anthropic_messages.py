@@ -15,13 +15,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anthropic
-import httpx2
 
 from mcp_llm.providers.anthropic_errors import VENDOR_ERRORS, map_anthropic_error
 from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderConfig, ProviderRequest, ProviderResponse
 from mcp_llm.providers.turns import split_chat
 from mcp_llm.tokens import TokenCount
-from mcp_shared.errors import ProviderUnavailableError
 from mcp_shared.models import ChatMessage, FinishReason, StreamChunk, Usage
 
 _FINISH_REASONS: dict[str, FinishReason] = {
@@ -95,10 +93,7 @@ class AnthropicProvider(LLMProvider):
                 timeout=self.config.timeout,
                 max_retries=0,  # the gateway retries, with its own policy
                 http_client=anthropic.DefaultAsyncHttpxClient(
-                    limits=httpx2.Limits(
-                        max_connections=self.config.max_connections,
-                        max_keepalive_connections=self.config.max_connections,
-                    ),
+                    limits=self.pool_limits(),
                     timeout=self.config.timeout,
                 ),
             )
@@ -150,9 +145,7 @@ class AnthropicProvider(LLMProvider):
         except VENDOR_ERRORS as exc:
             raise map_anthropic_error(exc, self.key, request.model) from exc
         if not stopped:
-            raise ProviderUnavailableError(
-                f"{self.key} stream ended before message_stop", provider=self.key, model=request.model
-            )
+            raise self.unfinished(request.model, "stream ended before message_stop")
         usage = usage_from_anthropic(start_usage, final_usage) if start_usage or final_usage else None
         yield StreamChunk(finish_reason=normalise_finish_reason(stop_reason), usage=usage)
 

@@ -20,7 +20,6 @@ from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderConfig, Provi
 from mcp_llm.providers.gemini_errors import VENDOR_ERRORS, map_gemini_error
 from mcp_llm.providers.turns import split_chat
 from mcp_llm.tokens import TokenCount
-from mcp_shared.errors import ProviderUnavailableError
 from mcp_shared.models import ChatMessage, FinishReason, StreamChunk, Usage
 
 _ROLES = {"user": "user", "assistant": "model"}
@@ -98,10 +97,7 @@ class GeminiProvider(LLMProvider):
         """Created on first use; our own pool and timeout, and no SDK retries (the gateway retries)."""
         if self._client is None:
             self._http = httpx2.AsyncClient(
-                limits=httpx2.Limits(
-                    max_connections=self.config.max_connections,
-                    max_keepalive_connections=self.config.max_connections,
-                ),
+                limits=self.pool_limits(),
                 timeout=self.config.timeout,
             )
             self._client = genai.Client(
@@ -133,11 +129,7 @@ class GeminiProvider(LLMProvider):
             raise map_gemini_error(exc, self.key, request.model) from exc
         finish = _finish(response)
         if finish is None:
-            raise ProviderUnavailableError(
-                f"{self.key} answered without a candidate or a finish reason",
-                provider=self.key,
-                model=request.model,
-            )
+            raise self.unfinished(request.model, "answered without a candidate or a finish reason")
         return ProviderResponse(
             content=_answer_text(response),
             finish_reason=finish,
@@ -159,11 +151,7 @@ class GeminiProvider(LLMProvider):
         except VENDOR_ERRORS as exc:
             raise map_gemini_error(exc, self.key, request.model) from exc
         if finish is None:
-            raise ProviderUnavailableError(
-                f"{self.key} stream ended before the model finished its answer",
-                provider=self.key,
-                model=request.model,
-            )
+            raise self.unfinished(request.model, "stream ended before the model finished its answer")
         yield StreamChunk(finish_reason=finish, usage=usage)
 
     async def count_tokens(self, model: str, messages: list[ChatMessage]) -> TokenCount | None:

@@ -24,7 +24,7 @@ from mcp_llm.providers.ollama_errors import (
     error_in_stream,
     map_ollama_error,
 )
-from mcp_shared.errors import LLMProviderError, ProviderUnavailableError
+from mcp_shared.errors import LLMProviderError
 from mcp_shared.models import FinishReason, StreamChunk, Usage
 
 LIVE_LIST_TTL = 30.0
@@ -75,10 +75,7 @@ class OllamaProvider(LLMProvider):
             self._client = httpx2.AsyncClient(
                 base_url=self.endpoint,
                 timeout=self.config.timeout,
-                limits=httpx2.Limits(
-                    max_connections=self.config.max_connections,
-                    max_keepalive_connections=self.config.max_connections,
-                ),
+                limits=self.pool_limits(),
             )
         return self._client
 
@@ -119,9 +116,7 @@ class OllamaProvider(LLMProvider):
             message = answer.get("error") if isinstance(answer, dict) else None
             if isinstance(message, str):
                 raise error_in_stream(self.key, request.model, message)
-            raise ProviderUnavailableError(
-                f"{self.key} answered without finishing", provider=self.key, model=request.model
-            )
+            raise self.unfinished(request.model, "answered without finishing")
         return ProviderResponse(
             content=str((answer.get("message") or {}).get("content") or ""),
             finish_reason=normalise_finish_reason(answer.get("done_reason")),
@@ -155,11 +150,7 @@ class OllamaProvider(LLMProvider):
         except VENDOR_ERRORS as exc:
             raise self._failure(exc, request.model) from exc
         if final is None:
-            raise ProviderUnavailableError(
-                f"{self.key} stream ended before its final (done) line",
-                provider=self.key,
-                model=request.model,
-            )
+            raise self.unfinished(request.model, "stream ended before its final (done) line")
         yield StreamChunk(
             finish_reason=normalise_finish_reason(final.get("done_reason")), usage=usage_from_ollama(final)
         )
