@@ -159,17 +159,16 @@ class AnthropicProvider(LLMProvider):
 
     async def list_live_models(self) -> list[LiveModel] | None:
         try:
-            page = await self.client.models.list(limit=1000)
+            return [
+                LiveModel(
+                    id=m.id,
+                    context_window=getattr(m, "max_input_tokens", None),
+                    max_output=getattr(m, "max_tokens", None),
+                )
+                async for m in self.client.models.list(limit=1000)  # the SDK follows every page
+            ]
         except VENDOR_ERRORS as exc:
             raise map_anthropic_error(exc, self.key, "*") from exc
-        return [
-            LiveModel(
-                id=m.id,
-                context_window=getattr(m, "max_input_tokens", None),
-                max_output=getattr(m, "max_tokens", None),
-            )
-            for m in page.data
-        ]
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -101,6 +101,7 @@ class GeminiProvider(LLMProvider):
                 timeout=self.config.timeout,
             )
             self._client = genai.Client(
+                vertexai=False,  # the Gemini Developer API, whatever GOOGLE_GENAI_USE_VERTEXAI says
                 api_key=self.config.secret(),
                 http_options=types.HttpOptions(
                     base_url=self.config.base_url,
