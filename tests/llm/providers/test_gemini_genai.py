@@ -154,6 +154,17 @@ async def test_stream_ending_without_finish_reason_is_an_error(
             pass
 
 
+async def test_error_object_inside_a_stream_is_an_error(
+    provider: GeminiProvider, gemini_script: Script
+) -> None:
+    overloaded = wire.google_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")
+    frames = [*wire.stream_frames(["One", " two", " three"])[:1], f"data: {json.dumps(overloaded)}\r\n\r\n"]
+    gemini_script.push(wire.STREAM, Reply(stream=frames))
+    with pytest.raises(ProviderUnavailableError):
+        async for _ in provider.stream(make_request()):
+            pass
+
+
 @pytest.mark.parametrize(
     ("reply", "error"),
     [
