@@ -7,7 +7,6 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.providers.anthropic_messages import AnthropicProvider
 from mcp_llm.providers.base import ProviderConfig, ProviderRequest
 from mcp_shared.errors import (
@@ -22,6 +21,7 @@ from mcp_shared.models import ChatMessage, GenerationParams
 from tests.fakes import anthropic_api as wire
 from tests.fakes.fixtures import TEST_ANTHROPIC_KEY, Fake
 from tests.fakes.server import Reply, Script, free_port
+from tests.llm.providers.streams import texts_before, with_retries
 
 CHAT = (
     ChatMessage(role="system", content="Be brief."),
@@ -145,11 +145,7 @@ async def test_stream_cut_mid_answer_is_an_error(
 ) -> None:
     events = wire.stream_events(["One", " two", " three", " four"])
     anthropic_script.push(wire.MESSAGES, Reply(stream=events, cut_after=5))  # start, block, ping, two deltas
-    received = []
-    with pytest.raises(ProviderUnavailableError):
-        async for chunk in provider.stream(make_request()):
-            received.append(chunk.content)
-    assert received == ["One", " two"]
+    assert await texts_before(ProviderUnavailableError, provider.stream(make_request())) == ["One", " two"]
 
 
 async def test_stream_ending_without_message_stop_is_an_error(
@@ -157,18 +153,14 @@ async def test_stream_ending_without_message_stop_is_an_error(
 ) -> None:
     events = [e for e in wire.stream_events(["One"]) if not e.startswith("event: message_stop")]
     anthropic_script.push(wire.MESSAGES, Reply(stream=events))
-    with pytest.raises(ProviderUnavailableError, match="message_stop"):
-        async for _ in provider.stream(make_request()):
-            pass
+    await texts_before(ProviderUnavailableError, provider.stream(make_request()), match="message_stop")
 
 
 async def test_error_event_inside_a_stream_is_mapped(
     provider: AnthropicProvider, anthropic_script: Script
 ) -> None:
     anthropic_script.push(wire.MESSAGES, wire.overloaded_mid_stream(["One"]))
-    with pytest.raises(ProviderUnavailableError, match="overloaded"):
-        async for _ in provider.stream(make_request()):
-            pass
+    await texts_before(ProviderUnavailableError, provider.stream(make_request()), match="overloaded")
 
 
 @pytest.mark.parametrize(
@@ -216,8 +208,7 @@ async def test_429_with_retry_after_is_retried_then_succeeds(
     provider: AnthropicProvider, anthropic_script: Script
 ) -> None:
     anthropic_script.push(wire.MESSAGES, wire.rate_limited("0.1"), Reply(json=wire.message_body("finally")))
-    policy = RetryPolicy(max_attempts=3, initial_wait=0.01, max_wait=2.0)
-    answer = await policy.call(lambda: provider.complete(make_request()))
+    answer = await with_retries(lambda: provider.complete(make_request()))
     assert answer.content == "finally"
     assert len([r for r in anthropic_script.requests if r.path == "/v1/messages"]) == 2
 

@@ -7,7 +7,6 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.providers.base import ProviderConfig, ProviderRequest
 from mcp_llm.providers.gemini_genai import GeminiProvider
 from mcp_shared.errors import (
@@ -22,6 +21,7 @@ from mcp_shared.models import ChatMessage, GenerationParams
 from tests.fakes import gemini_api as wire
 from tests.fakes.fixtures import TEST_GOOGLE_KEY, Fake
 from tests.fakes.server import Reply, Script, free_port
+from tests.llm.providers.streams import texts_before, with_retries
 
 CHAT = (
     ChatMessage(role="system", content="Be brief."),
@@ -137,11 +137,7 @@ async def test_stream_yields_chunks_then_finish_and_usage(
 async def test_stream_cut_mid_answer_is_an_error(provider: GeminiProvider, gemini_script: Script) -> None:
     frames = wire.stream_frames(["One", " two", " three", " four"])
     gemini_script.push(wire.STREAM, Reply(stream=frames, cut_after=2))
-    received = []
-    with pytest.raises(ProviderUnavailableError):
-        async for chunk in provider.stream(make_request()):
-            received.append(chunk.content)
-    assert received == ["One", " two"]
+    assert await texts_before(ProviderUnavailableError, provider.stream(make_request())) == ["One", " two"]
 
 
 async def test_stream_ending_without_finish_reason_is_an_error(
@@ -149,9 +145,9 @@ async def test_stream_ending_without_finish_reason_is_an_error(
 ) -> None:
     frames = wire.stream_frames(["One", " two"])[:-1]  # a clean end of body, but no finishReason ever came
     gemini_script.push(wire.STREAM, Reply(stream=frames))
-    with pytest.raises(ProviderUnavailableError, match="before the model finished"):
-        async for _ in provider.stream(make_request()):
-            pass
+    await texts_before(
+        ProviderUnavailableError, provider.stream(make_request()), match="before the model finished"
+    )
 
 
 async def test_error_object_inside_a_stream_is_an_error(
@@ -160,9 +156,7 @@ async def test_error_object_inside_a_stream_is_an_error(
     overloaded = wire.google_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")
     frames = [*wire.stream_frames(["One", " two", " three"])[:1], f"data: {json.dumps(overloaded)}\r\n\r\n"]
     gemini_script.push(wire.STREAM, Reply(stream=frames))
-    with pytest.raises(ProviderUnavailableError):
-        async for _ in provider.stream(make_request()):
-            pass
+    await texts_before(ProviderUnavailableError, provider.stream(make_request()))
 
 
 @pytest.mark.parametrize(
@@ -211,8 +205,7 @@ async def test_exhausted_quota_without_a_delay_is_not_retried(
 
 async def test_429_is_retried_then_succeeds(provider: GeminiProvider, gemini_script: Script) -> None:
     gemini_script.push(wire.GENERATE, wire.rate_limited("0.1s"), Reply(json=wire.response_body("finally")))
-    policy = RetryPolicy(max_attempts=3, initial_wait=0.01, max_wait=2.0)
-    answer = await policy.call(lambda: provider.complete(make_request()))
+    answer = await with_retries(lambda: provider.complete(make_request()))
     assert answer.content == "finally"
     assert len([r for r in gemini_script.requests if r.path == GENERATE_PATH]) == 2
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.providers.base import ProviderConfig, ProviderRequest
 from mcp_llm.providers.ollama_native import OllamaProvider
 from mcp_shared.errors import (
@@ -18,6 +17,7 @@ from mcp_shared.models import ChatMessage, GenerationParams
 from tests.fakes import ollama_api as wire
 from tests.fakes.fixtures import Fake
 from tests.fakes.server import Reply, Script, free_port
+from tests.llm.providers.streams import texts_before, with_retries
 
 CHAT = (ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="Hi"))
 
@@ -92,11 +92,7 @@ async def test_ndjson_lines_split_across_packets_are_reassembled(
 async def test_stream_cut_mid_answer_is_an_error(provider: OllamaProvider, ollama_script: Script) -> None:
     lines = wire.stream_lines(["One", " two", " three"])
     ollama_script.push(wire.CHAT, Reply(stream=lines, cut_after=2, media_type=wire.NDJSON))
-    received = []
-    with pytest.raises(ProviderUnavailableError):
-        async for chunk in provider.stream(make_request()):
-            received.append(chunk.content)
-    assert received == ["One", " two"]
+    assert await texts_before(ProviderUnavailableError, provider.stream(make_request())) == ["One", " two"]
 
 
 async def test_stream_ending_without_done_is_an_error(
@@ -104,9 +100,7 @@ async def test_stream_ending_without_done_is_an_error(
 ) -> None:
     lines = wire.stream_lines(["One", " two"])[:-1]
     ollama_script.push(wire.CHAT, Reply(stream=lines, media_type=wire.NDJSON))
-    with pytest.raises(ProviderUnavailableError, match="done"):
-        async for _ in provider.stream(make_request()):
-            pass
+    await texts_before(ProviderUnavailableError, provider.stream(make_request()), match="done")
 
 
 async def test_error_line_inside_a_stream_is_an_error(
@@ -117,9 +111,9 @@ async def test_error_line_inside_a_stream_is_an_error(
         '{"error":"an error was encountered while running the model"}\n',
     ]
     ollama_script.push(wire.CHAT, Reply(stream=lines, media_type=wire.NDJSON))
-    with pytest.raises(ProviderUnavailableError, match="while running the model"):
-        async for _ in provider.stream(make_request()):
-            pass
+    await texts_before(
+        ProviderUnavailableError, provider.stream(make_request()), match="while running the model"
+    )
 
 
 async def test_model_that_is_not_pulled_says_how_to_pull_it(provider: OllamaProvider) -> None:
@@ -157,8 +151,7 @@ async def test_a_server_that_is_not_ollama_is_not_a_missing_model(fake_gemini: F
 
 async def test_busy_server_is_retried_then_succeeds(provider: OllamaProvider, ollama_script: Script) -> None:
     ollama_script.push(wire.CHAT, wire.busy(), Reply(json=wire.chat_body("finally")))
-    policy = RetryPolicy(max_attempts=3, initial_wait=0.01, max_wait=2.0)
-    answer = await policy.call(lambda: provider.complete(make_request()))
+    answer = await with_retries(lambda: provider.complete(make_request()))
     assert answer.content == "finally"
 
 
@@ -167,8 +160,7 @@ async def test_429_with_retry_after_is_retried_then_succeeds(
 ) -> None:
     limited = Reply(429, {"error": "too many requests"}, headers={"retry-after": "0.1"})
     ollama_script.push(wire.CHAT, limited, Reply(json=wire.chat_body("after the wait")))
-    policy = RetryPolicy(max_attempts=3, initial_wait=0.01, max_wait=2.0)
-    assert (await policy.call(lambda: provider.complete(make_request()))).content == "after the wait"
+    assert (await with_retries(lambda: provider.complete(make_request()))).content == "after the wait"
 
 
 async def test_slow_server_is_a_timeout(provider: OllamaProvider, ollama_script: Script) -> None:
