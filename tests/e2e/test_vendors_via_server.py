@@ -205,6 +205,23 @@ def test_estimate_tokens(http: httpx.Client, vendor: tuple[Vendor, Script]) -> N
     assert text["method"] == "estimate" and text["tokens"] > 0
 
 
+def test_a_slow_or_failing_vendor_counter_falls_back_to_the_estimate(
+    http: httpx.Client, anthropic_script: Script
+) -> None:
+    import time
+
+    anthropic_script.push(
+        anthropic_api.COUNT, Reply(json={"input_tokens": 9}, delay=5.0), anthropic_api.server_error()
+    )
+    for _ in range(2):
+        started = time.monotonic()
+        counted = http.post(
+            "/tools/estimate_tokens", json={"model": "claude-sonnet-4-6", "messages": USER}
+        ).json()
+        assert counted["method"] == "estimate" and counted["tokens"] > 0
+        assert time.monotonic() - started < 4.5
+
+
 def test_list_models_shows_every_provider_and_merges_live_lists(http: httpx.Client) -> None:
     listing = http.get("/tools/list_models", params={"refresh": "true"}).json()
     summaries = {p["provider"]: p for p in listing["providers"]}
