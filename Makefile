@@ -3,7 +3,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help sync run run-llm run-debate test lint format typecheck check bench bench-debate clean
+.PHONY: help sync run run-llm run-debate test real-model lint format typecheck check bench bench-debate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ run-debate: sync  ## run mcp-debate on port 5002 (needs mcp-llm at LLM_SERVICE_U
 
 test: sync  ## run every test (Redis-backed tests need redis-server on PATH)
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+real-model: sync  ## build llama-server and fetch the small model the real-model tests use (cached)
+	$(UV) run --frozen python -m tests.realmodel.build
 
 lint: sync  ## ruff lint and format check
 	$(UV) run --frozen ruff check .
