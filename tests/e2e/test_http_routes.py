@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import httpx
 import pytest
 
 from tests.conftest import ServiceProcess
+from tests.sse import sse_events
 
 USER = [{"role": "user", "content": "Is a four-day week productive?"}]
-
-
-def sse_events(text: str) -> list[tuple[str, dict]]:
-    events = []
-    for frame in text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in frame.splitlines())
-        events.append((lines["event"], json.loads(lines["data"])))
-    return events
 
 
 @pytest.fixture

@@ -177,9 +177,9 @@ def context_length_exceeded() -> Reply:
 KNOWN_MODELS = ("gpt-5-mini", "gpt-4.1", "gpt-3.5-turbo", "ft:gpt-4o:acme")
 
 
-def _default_chat(body: Any) -> Reply:
+def _default_chat(body: Any, models: tuple[str, ...] = KNOWN_MODELS) -> Reply:
     model = (body or {}).get("model", "gpt-5-mini")
-    if model not in KNOWN_MODELS:
+    if model not in models:
         return model_not_found(model)
     text = "Hello from the fake OpenAI API."
     if (body or {}).get("stream"):
@@ -202,7 +202,7 @@ def openai_app(script: Script, models: tuple[str, ...] = KNOWN_MODELS) -> Starle
 
     return Starlette(
         routes=[
-            scripted_route("/v1/chat/completions", CHAT, script, _default_chat),
+            scripted_route("/v1/chat/completions", CHAT, script, lambda body: _default_chat(body, models)),
             Route("/v1/models", list_models, methods=["GET"]),
         ]
     )

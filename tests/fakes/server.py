@@ -51,6 +51,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    query: str = ""
 
 
 class Script:
@@ -81,7 +82,9 @@ async def record(script: Script, request: Request) -> Any:
         body = json.loads(raw) if raw else None
     except ValueError:
         body = raw.decode(errors="replace")
-    script.requests.append(Recorded(request.method, request.url.path, dict(request.headers), body))
+    script.requests.append(
+        Recorded(request.method, request.url.path, dict(request.headers), body, request.url.query)
+    )
     return body
 
 

@@ -30,11 +30,19 @@ class LLMSettings(ServiceSettings):
     use_local_llm: bool = Field(
         default=False, description="Enable the llama (Ollama) provider at localhost by default."
     )
+    ollama_num_ctx: int | None = Field(
+        default=None,
+        ge=256,
+        description="Context window Ollama loads models with (its own default if unset).",
+    )
+    ollama_keep_alive: str | None = Field(
+        default=None, description="How long Ollama keeps a model loaded after a call (e.g. 5m, 1h)."
+    )
     xai_api_key: SecretStr | None = None
     xai_base_url: str = "https://api.x.ai/v1"
     dashscope_api_key: SecretStr | None = None
     dashscope_region: str = Field(
-        default="intl", description="intl (Singapore), us (Virginia) or cn (Beijing)."
+        default="intl", description="intl (Singapore), us (Virginia), cn (Beijing) or hk (Hong Kong)."
     )
     dashscope_base_url: str | None = None
     openai_compatible_base_url: str | None = None

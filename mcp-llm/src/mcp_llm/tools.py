@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Literal
 
@@ -19,6 +20,8 @@ COMPLETE_DOC = (
     "working hop of the optional fallback chain. Set stream=true (or use stream_complete) to stream."
 )
 logger = logging.getLogger(__name__)
+VENDOR_COUNT_TIMEOUT = 3.0
+"""Seconds a vendor's token counter gets before estimate_tokens answers with its own estimate."""
 
 STREAM_DOC = (
     "Stream a completion: over MCP each text delta arrives as a progress notification whose message is "
@@ -172,7 +175,10 @@ async def _provider_count(
     if not gateway.providers.is_configured(provider):
         return None
     try:
-        return await gateway.providers.get(provider).count_tokens(model, messages)
+        async with asyncio.timeout(VENDOR_COUNT_TIMEOUT):
+            return await gateway.providers.get(provider).count_tokens(model, messages)
     except LLMProviderError as exc:  # the vendor's counter is a refinement; offline counting still answers
         logger.info("vendor token count unavailable, estimating: %s", exc.message)
-        return None
+    except TimeoutError:
+        logger.info("vendor token count too slow, estimating", extra={"provider": provider})
+    return None

@@ -108,5 +108,5 @@ class ModelLister:
             models = await adapter.list_live_models()
         if models is None:
             return None
-        self._live[key] = (time.monotonic() + self._ttl, models)
+        self._live[key] = (time.monotonic() + (adapter.live_models_ttl or self._ttl), models)
         return models

@@ -26,7 +26,7 @@ class RetryPolicy:
     def __init__(self, max_attempts: int, initial_wait: float, max_wait: float) -> None:
         self.max_attempts = max_attempts
         self.max_wait = max_wait
-        self._backoff = wait_exponential_jitter(multiplier=initial_wait, max=max_wait, jitter=initial_wait)
+        self._backoff = wait_exponential_jitter(initial=initial_wait, max=max_wait, jitter=initial_wait)
         self.on_retry: Callable[[str, str], None] | None = None
         """Told (provider, model) before each retry; the gateway counts them in its metrics."""
 

@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
 from pydantic import BaseModel, SecretStr
 
 from mcp_llm.tokens import TokenCount
+from mcp_shared.errors import ProviderUnavailableError
 from mcp_shared.models import ChatMessage, FinishReason, GenerationParams, StreamChunk, Usage
 
 
@@ -64,12 +66,26 @@ class LiveModel(BaseModel):
 class LLMProvider(ABC):
     """Base class of every provider adapter."""
 
+    live_models_ttl: float | None = None
+    """Seconds a live model list stays fresh, where a vendor's list changes faster than the default."""
+
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
 
     @property
     def key(self) -> str:
         return self.config.key
+
+    def pool_limits(self) -> httpx2.Limits:
+        """Connection-pool bounds for this provider's HTTP client, from its config."""
+        return httpx2.Limits(
+            max_connections=self.config.max_connections,
+            max_keepalive_connections=self.config.max_connections,
+        )
+
+    def unfinished(self, model: str, what: str) -> ProviderUnavailableError:
+        """The error for an answer or stream that ended without the vendor's sign that the model finished."""
+        return ProviderUnavailableError(f"{self.key} {what}", provider=self.key, model=model)
 
     @property
     def configured(self) -> bool:

@@ -6,18 +6,14 @@ OpenAI-compatible server), so a 429 means the same thing whichever of them sent 
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx2
 import openai
 
 from mcp_llm.providers.error_hints import looks_like_context_length, retry_after_seconds, vendor_message
+from mcp_llm.providers.status_errors import ErrorFactory, error_for_status
 from mcp_shared.errors import (
-    AuthenticationError,
     ContextLengthExceededError,
     LLMProviderError,
-    ModelNotFoundError,
-    ProviderBadRequestError,
     ProviderTimeoutError,
     ProviderUnavailableError,
     RateLimitError,
@@ -31,10 +27,7 @@ VENDOR_ERRORS = (openai.OpenAIError, httpx2.HTTPError)
 
 def map_openai_error(exc: BaseException, provider: str, model: str) -> LLMProviderError:
     """Translate one exception raised while talking to an OpenAI-wire endpoint."""
-
-    def make(cls: type[LLMProviderError], message: str, **extra: Any) -> LLMProviderError:
-        return cls(message, provider=provider, model=model, original_error=exc, **extra)
-
+    make = ErrorFactory(exc, provider, model)
     if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException):
         return make(ProviderTimeoutError, f"{provider} did not answer in time")
     if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
@@ -50,28 +43,13 @@ def map_openai_error(exc: BaseException, provider: str, model: str) -> LLMProvid
     status = exc.status_code
     code = exc.code or ""
     message = vendor_message(exc.body, f"{provider} answered HTTP {status}")
-    if status in (401, 403):
-        return make(AuthenticationError, f"{provider} rejected the credentials: {message}")
-    if status == 404:
-        return make(ModelNotFoundError, f"{provider} does not serve model '{model}': {message}")
-    if status == 413 or looks_like_context_length(code, message):
+    if status == 429 and code in _BILLING_CODES:
+        return make(
+            RateLimitError,
+            f"{provider} account is out of quota: {message}",
+            retry_after=retry_after_seconds(exc.response.headers),
+            retryable=False,
+        )
+    if status not in (401, 403, 404) and looks_like_context_length(code):
         return make(ContextLengthExceededError, message)
-    if status == 429:
-        retry_after = retry_after_seconds(exc.response.headers)
-        if code in _BILLING_CODES:
-            return make(
-                RateLimitError,
-                f"{provider} account is out of quota: {message}",
-                retry_after=retry_after,
-                retryable=False,
-            )
-        return make(RateLimitError, f"{provider} rate limit: {message}", retry_after=retry_after)
-    if status in (400, 409, 422):
-        return make(ProviderBadRequestError, f"{provider} rejected the request: {message}")
-    if status == 408:
-        return make(ProviderTimeoutError, f"{provider} timed out: {message}")
-    return make(
-        ProviderUnavailableError,
-        f"{provider} failed with HTTP {status}: {message}",
-        retry_after=retry_after_seconds(exc.response.headers),
-    )
+    return error_for_status(make, status, message, headers=exc.response.headers)

@@ -15,13 +15,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx2
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderConfig, ProviderRequest, ProviderResponse
 from mcp_llm.providers.openai_errors import VENDOR_ERRORS, map_openai_error
-from mcp_shared.errors import ProviderUnavailableError
 from mcp_shared.models import FinishReason, StreamChunk, Usage
 
 _FINISH_REASONS: dict[str, FinishReason] = {
@@ -74,10 +72,7 @@ class OpenAIChatProvider(LLMProvider):
                 timeout=self.config.timeout,
                 max_retries=0,  # the gateway retries, with its own policy
                 http_client=openai.DefaultAsyncHttpx2Client(
-                    limits=httpx2.Limits(
-                        max_connections=self.config.max_connections,
-                        max_keepalive_connections=self.config.max_connections,
-                    ),
+                    limits=self.pool_limits(),
                     timeout=self.config.timeout,
                 ),
             )
@@ -106,9 +101,7 @@ class OpenAIChatProvider(LLMProvider):
         except VENDOR_ERRORS as exc:
             raise map_openai_error(exc, self.key, request.model) from exc
         if not completion.choices:
-            raise ProviderUnavailableError(
-                f"{self.key} returned no choices", provider=self.key, model=request.model
-            )
+            raise self.unfinished(request.model, "returned no choices")
         choice = completion.choices[0]
         usage = usage_from_openai(completion.usage) or Usage()
         return ProviderResponse(
@@ -142,11 +135,7 @@ class OpenAIChatProvider(LLMProvider):
         except VENDOR_ERRORS as exc:
             raise map_openai_error(exc, self.key, request.model) from exc
         if finish is None:
-            raise ProviderUnavailableError(
-                f"{self.key} stream ended before the model finished its answer",
-                provider=self.key,
-                model=request.model,
-            )
+            raise self.unfinished(request.model, "stream ended before the model finished its answer")
         yield StreamChunk(finish_reason=finish, usage=usage)
 
     async def list_live_models(self) -> list[LiveModel] | None:

@@ -18,12 +18,15 @@ from mcp_shared.errors import AuthenticationError, InvalidRequestError, Provider
 logger = logging.getLogger(__name__)
 
 OPENAI_WIRE = "mcp_llm.providers.openai_wire:OpenAIChatProvider"
+OLLAMA_LOCAL_ENDPOINT = "http://localhost:11434"
 
 DASHSCOPE_REGIONS = {
     "intl": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
     "us": "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
     "cn": "https://dashscope.aliyuncs.com/compatible-mode/v1",
+    "hk": "https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1",
 }
+"""DashScope's compatible-mode (OpenAI wire) URL per region, from Model Studio's Base URL overview."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,43 @@ def _qwen(s: LLMSettings) -> ProviderConfig:
     )
 
 
+def _claude(s: LLMSettings) -> ProviderConfig:
+    return _config(
+        s,
+        "claude",
+        api_key=s.anthropic_api_key,
+        base_url=s.anthropic_base_url,
+        enabled=s.anthropic_api_key is not None,
+        options={"default_model": "claude-sonnet-5-5"},
+    )
+
+
+def _gemini(s: LLMSettings) -> ProviderConfig:
+    return _config(
+        s,
+        "gemini",
+        api_key=s.google_api_key,
+        base_url=s.gemini_base_url,
+        enabled=s.google_api_key is not None,
+        options={"default_model": "gemini-3.8-flash"},
+    )
+
+
+def _llama(s: LLMSettings) -> ProviderConfig:
+    endpoint = s.ollama_endpoint or (OLLAMA_LOCAL_ENDPOINT if s.use_local_llm else None)
+    return _config(
+        s,
+        "llama",
+        base_url=endpoint,
+        enabled=endpoint is not None,
+        options={
+            "default_model": "llama3.2",
+            "num_ctx": s.ollama_num_ctx,
+            "keep_alive": s.ollama_keep_alive,
+        },
+    )
+
+
 def _mock(s: LLMSettings) -> ProviderConfig:
     return _config(
         s, "mock", enabled=True, options={"default_model": "mock-1", "latency_ms": s.mock_latency_ms}
@@ -119,6 +159,33 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
         _openai,
         model_prefixes=("gpt-", "chatgpt-", "o1", "o3", "o4"),
         credentials="OPENAI_API_KEY, optional OPENAI_BASE_URL",
+    ),
+    ProviderEntry(
+        "claude",
+        "Anthropic Claude",
+        "mcp_llm.providers.anthropic_messages:AnthropicProvider",
+        _claude,
+        aliases=("anthropic",),
+        model_prefixes=("claude-",),
+        credentials="ANTHROPIC_API_KEY, optional ANTHROPIC_BASE_URL",
+    ),
+    ProviderEntry(
+        "gemini",
+        "Google Gemini",
+        "mcp_llm.providers.gemini_genai:GeminiProvider",
+        _gemini,
+        aliases=("google",),
+        model_prefixes=("gemini-",),
+        credentials="GOOGLE_API_KEY (or GEMINI_API_KEY), optional GEMINI_BASE_URL",
+    ),
+    ProviderEntry(
+        "llama",
+        "Ollama (local models)",
+        "mcp_llm.providers.ollama_native:OllamaProvider",
+        _llama,
+        aliases=("ollama",),
+        model_prefixes=("llama",),
+        credentials="OLLAMA_ENDPOINT (or LLAMA_ENDPOINT), or USE_LOCAL_LLM=true for localhost:11434",
     ),
     ProviderEntry(
         "grok",

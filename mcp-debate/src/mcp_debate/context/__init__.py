@@ -1,0 +1,1 @@
+"""Building what each participant is sent: windowing within its budget, and summaries of what falls out."""

@@ -1,0 +1,126 @@
+"""The words sent to participants: system prompt, per-turn instruction, transcript lines, summaries.
+
+Identity and stance are stated in the system prompt *and* again in every turn's instruction:
+models drift from a stance given only once, especially under peer pressure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp_debate.domain.models import Debate, Message, Participant, Summary
+from mcp_shared.models import ChatMessage
+
+
+def normalize_rules(raw: str | list[str] | dict[str, Any] | None) -> list[str]:
+    """Rules as a list of lines, whatever shape the caller gave them in."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        return [line.strip() for line in raw.splitlines() if line.strip()]
+    if isinstance(raw, dict):
+        return [f"{key}: {value}" for key, value in raw.items()]
+    return [str(rule).strip() for rule in raw if str(rule).strip()]
+
+
+def stance_phrase(stance: str | None) -> str:
+    return stance or "no assigned stance: argue the position you find strongest"
+
+
+def _roster(debate: Debate) -> str:
+    return ", ".join(f"{p.name} ({p.stance or 'no assigned stance'})" for p in debate.participants)
+
+
+def system_prompt(debate: Debate, me: Participant) -> str:
+    lines = [
+        f"You are {me.name}, a participant in a debate.",
+        "",
+        f"Topic: {debate.topic}",
+        f"Your stance: {stance_phrase(me.stance)}",
+        f"Participants, in speaking order: {_roster(debate)}.",
+        f"Format: {debate.max_rounds} rounds; in each round every participant speaks once.",
+    ]
+    if debate.rules:
+        lines += ["Rules:", *(f"- {rule}" for rule in debate.rules)]
+    lines += [
+        "",
+        'Other speakers\' messages reach you as "Name: text". Write only your own contribution, '
+        "without a name prefix.",
+    ]
+    if me.system_prompt:
+        lines += ["", me.system_prompt]
+    return "\n".join(lines)
+
+
+def turn_instruction(debate: Debate, me: Participant, round_no: int, spoken_before: bool) -> str:
+    stance = stance_phrase(me.stance)
+    head = f"Round {round_no} of {debate.max_rounds}. You are {me.name}; your stance: {stance}."
+    if round_no >= debate.max_rounds and debate.max_rounds > 1:
+        task = "This is the final round: give your closing statement."
+    elif not spoken_before:
+        task = "Open with your position and your strongest arguments."
+    else:
+        task = "Respond to the points made since your last turn and advance your position."
+    return f"{head} {task}"
+
+
+def transcript_line(message: Message) -> str:
+    return f"{message.speaker}: {message.content}"
+
+
+def as_chat(message: Message, me: Participant) -> ChatMessage:
+    """Own turns as ``assistant`` (verbatim); everything else as ``user`` prefixed with the speaker."""
+    if message.kind == "turn" and message.participant == me.position:
+        return ChatMessage(role="assistant", content=message.content)
+    return ChatMessage(role="user", content=transcript_line(message))
+
+
+def opening_line(debate: Debate) -> str:
+    return f'The debate on "{debate.topic}" has begun.'
+
+
+def strip_own_prefix(text: str, me: Participant) -> str:
+    """Models sometimes imitate the transcript and start with their own name; drop it."""
+    stripped = text.lstrip()
+    for prefix in (f"{me.name}:", f"**{me.name}:**", f"**{me.name}**:"):
+        if stripped.lower().startswith(prefix.lower()):
+            return stripped[len(prefix) :].lstrip()
+    return text.strip()
+
+
+def render_summary(summary: Summary) -> str:
+    """The summary as participants receive it: which messages it replaces, each side, then the narrative."""
+    lines = [
+        f"Summary of the debate so far (messages #{summary.covers_from_seq}–#{summary.covers_to_seq}, "
+        "which it replaces):",
+        "Positions and key claims:",
+    ]
+    for side in summary.sides:
+        stance = f" ({side.stance})" if side.stance else ""
+        lines.append(f"- {side.participant}{stance}: {side.text}")
+    if summary.narrative:
+        lines.append(f"Narrative: {summary.narrative}")
+    return "\n".join(lines)
+
+
+SUMMARY_SYSTEM = (
+    "You write faithful, neutral summaries of debates. Keep every participant's current position and "
+    "their key claims and evidence; never drop a participant, never invent a claim, never take sides."
+)
+
+
+def summary_request(debate: Debate, previous: Summary | None, messages: list[Message], words: int) -> str:
+    parts = [f"Topic: {debate.topic}", f"Participants: {_roster(debate)}."]
+    if previous is not None:
+        parts += ["", render_summary(previous)]
+    if messages:
+        parts += ["", f"Messages #{messages[0].seq}–#{messages[-1].seq}:"]
+        parts += [f"#{m.seq} {transcript_line(m)}" for m in messages]
+    names = ", ".join(p.name for p in debate.participants)
+    parts += [
+        "",
+        f"Write one line per participant ({names}), exactly in the form "
+        '"NAME: current position; key claims: ...", then one line "Narrative: ..." on how the debate '
+        f"developed. At most {words} words in total.",
+    ]
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""The debate domain: models and the state machine, free of I/O."""

@@ -1,0 +1,245 @@
+"""What a debate is made of: participants, messages, summaries, snapshots and the ledger.
+
+These models are both the stored records and what tools and resources return, so their field
+descriptions are written for the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from mcp_debate.domain.states import DebateState
+
+DEFAULT_CONTEXT_BUDGET = 10_000
+DEFAULT_MAX_OUTPUT = 1024
+
+MessageKind = Literal["turn", "external"]
+TokenMethod = Literal["exact", "provider_api", "estimate", "local"]
+
+
+class LLMConfig(BaseModel):
+    """How a participant's turns are generated, through mcp-llm."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    provider: str = Field(
+        min_length=1, max_length=64, description="mcp-llm provider key or alias, e.g. mock."
+    )
+    model: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="Model name; the provider's default when omitted.",
+    )
+    system_prompt: str | None = Field(
+        default=None, max_length=20_000, description="Extra instructions for this participant."
+    )
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0, description="Sampling temperature.")
+    max_tokens: int = Field(
+        default=DEFAULT_CONTEXT_BUDGET,
+        ge=512,
+        le=2_000_000,
+        description="Token budget of one turn: everything sent plus the reply fit in it (older messages "
+        "are summarized to stay inside).",
+    )
+    max_output_tokens: int = Field(
+        default=DEFAULT_MAX_OUTPUT, ge=16, le=200_000, description="Longest reply of one turn, in tokens."
+    )
+
+
+class ParticipantSpec(BaseModel):
+    """A participant as given to create_debate."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(
+        min_length=1, max_length=64, pattern=r"^[^\r\n\t]+$", description="Unique speaker name."
+    )
+    stance: str | None = Field(
+        default=None, max_length=2000, description="The position this participant argues."
+    )
+    llm_config: LLMConfig
+
+
+class Participant(BaseModel):
+    """A participant of a stored debate; ``position`` is its place in the speaking order (0-based)."""
+
+    position: int
+    name: str
+    stance: str | None
+    provider: str
+    model: str
+    system_prompt: str | None
+    temperature: float
+    max_tokens: int
+    max_output_tokens: int
+    context_window: int | None = Field(
+        default=None, description="The model's context window as mcp-llm reports it, when known."
+    )
+
+
+class Message(BaseModel):
+    """One message of a debate: a participant's turn, or a message added from outside."""
+
+    id: int
+    debate_id: str
+    seq: int = Field(description="Order within the debate, from 1.")
+    kind: MessageKind
+    round: int | None = Field(description="Round of a turn, from 1 (None for added messages).")
+    turn: int | None = Field(description="Turn number within the debate, from 1 (None for added messages).")
+    participant: int | None = Field(description="Speaking position of the participant, for turns.")
+    speaker: str
+    content: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    provider: str | None = None
+    model: str | None = None
+    finish_reason: str | None = None
+    cached: bool = False
+    request_id: str | None = None
+    created_at: str
+
+
+class SideSummary(BaseModel):
+    """One participant's position and key claims, as a summary keeps them."""
+
+    participant: str
+    stance: str | None
+    text: str
+    source: Literal["llm", "extract", "carried"] = Field(
+        description="llm: written by the summarizer; extract: taken from the participant's own words; "
+        "carried: unchanged from the previous summary."
+    )
+
+
+class Summary(BaseModel):
+    """A summary made through mcp-llm, and exactly which messages it covers (a prefix of the debate)."""
+
+    id: int
+    debate_id: str
+    scope: Literal["context", "debate"] = Field(
+        description="context: replaces older messages in one participant's context; debate: summarize_debate."
+    )
+    participant: int | None = Field(description="Whose context it belongs to (context summaries).")
+    covers_from_seq: int
+    covers_to_seq: int
+    message_count: int
+    sides: list[SideSummary]
+    narrative: str
+    content: str = Field(description="The summary as sent to participants.")
+    provider: str | None = None
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    created_at: str
+
+
+class ContextSnapshot(BaseModel):
+    """What one turn's participant was sent: the summary, the messages kept verbatim, the token count."""
+
+    turn: int
+    participant: int
+    summary_id: int | None
+    first_seq: int | None = Field(description="First message sent verbatim (None when none was).")
+    last_seq: int | None
+    message_count: int
+    tokens: int = Field(description="Tokens of everything sent, as counted before sending.")
+    token_method: TokenMethod
+    budget: int = Field(description="Input budget: max_tokens minus the reply reserve and the margin.")
+    created_at: str
+
+
+class LedgerLine(BaseModel):
+    """Tokens and cost of one participant (its turns and the context summaries made for it)."""
+
+    name: str
+    turns: int = 0
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+class Ledger(BaseModel):
+    """Per participant, debate summaries, and in total."""
+
+    participants: list[LedgerLine]
+    summaries: LedgerLine
+    total: LedgerLine
+
+
+class Debate(BaseModel):
+    """A debate and its participants, in speaking order."""
+
+    id: str
+    name: str
+    topic: str
+    rules: list[str]
+    max_rounds: int
+    state: DebateState
+    turns_taken: int
+    run_target: int | None = Field(
+        default=None, description="Turn count a run (run_debate) is driving the debate to, if one is active."
+    )
+    last_error: dict[str, Any] | None = None
+    summarizer: LLMConfig | None = None
+    created_at: str
+    updated_at: str
+    participants: list[Participant]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_turns(self) -> int:
+        return self.max_rounds * len(self.participants)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def current_round(self) -> int:
+        """The round the next turn belongs to (the last round once the debate is over)."""
+        if not self.participants:
+            return 0
+        return min(self.turns_taken // len(self.participants) + 1, self.max_rounds)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def next_speaker(self) -> str | None:
+        nxt = self.next_participant()
+        return nxt.name if nxt else None
+
+    def next_participant(self) -> Participant | None:
+        if self.state.is_final or self.turns_taken >= self.total_turns:
+            return None
+        return self.participants[self.turns_taken % len(self.participants)]
+
+    def participant_at(self, position: int) -> Participant:
+        return self.participants[position]
+
+
+class DebateView(Debate):
+    """A debate as get_debate shows it: with its ledger and whether a run drives it in this process."""
+
+    ledger: Ledger
+    run_active: bool = False
+    message_count: int = 0
+
+
+class DebateListItem(BaseModel):
+    id: str
+    name: str
+    topic: str
+    state: DebateState
+    turns_taken: int
+    total_turns: int
+    created_at: str
+    updated_at: str

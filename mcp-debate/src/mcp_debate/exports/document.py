@@ -1,0 +1,39 @@
+"""Everything an export shows, gathered once: the debate with its ledger, its messages, its latest summary."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from mcp_debate.domain.models import DebateView, Message, Participant, Summary
+
+
+class ExportDocument(BaseModel):
+    schema_version: Literal["mcp-debate/export/v1"] = "mcp-debate/export/v1"
+    exported_at: str
+    debate: DebateView
+    messages: list[Message]
+    summary: Summary | None
+
+    def participant(self, message: Message) -> Participant | None:
+        if message.participant is None:
+            return None
+        return self.debate.participants[message.participant]
+
+    def progress_line(self) -> str:
+        d = self.debate
+        rounds = f"round {d.current_round} of {d.max_rounds}"
+        return f"{d.state.value} · {rounds} · {d.turns_taken} of {d.total_turns} turns"
+
+
+def usage_line(message: Message) -> str:
+    """Who answered and what it cost, for one turn."""
+    return (
+        f"{message.provider}/{message.model} · {message.input_tokens} in / {message.output_tokens} out "
+        f"tokens · ${message.cost_usd:.6f} · {message.latency_ms:.0f} ms"
+    )
+
+
+def stance_label(participant: Participant) -> str:
+    return participant.stance or "no assigned stance"

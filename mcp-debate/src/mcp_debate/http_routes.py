@@ -1,0 +1,93 @@
+"""Read-only plain HTTP mirrors of the resources under /debates, plus ``/debates/{id}/export?format=``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from mcp_debate.exports import render
+from mcp_debate.orchestrator import Orchestrator
+from mcp_debate.tools import ExportArgs, ListDebatesArgs
+from mcp_shared.errors import ServiceError
+from mcp_shared.server.http_app import error_response
+from mcp_shared.validation import describe_validation_error
+
+
+class _MessagesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after_seq: int = Field(default=0, ge=0)
+    limit: int | None = Field(default=None, ge=1, le=10_000)
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+def _query(request: Request, model: type[BaseModel], **path: str) -> Any:
+    """Query parameters (and path parameters) validated like a tool's arguments."""
+    try:
+        return model.model_validate({**request.query_params, **path})
+    except ValidationError as exc:
+        raise describe_validation_error(exc, subject="query parameters") from None
+
+
+def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
+    """GET /debates, /debates/{id}, .../messages, .../participants, .../context, .../export?format=."""
+    q = orc.queries
+
+    async def guarded(request: Request, view: Any) -> Response:
+        try:
+            return await view(request)
+        except ServiceError as exc:
+            return error_response(exc)
+
+    async def debate_list(request: Request) -> Response:
+        async def view(r: Request) -> Response:
+            args = _query(r, ListDebatesArgs)
+            return _json(await q.debates(args.state, args.limit, args.offset))
+
+        return await guarded(request, view)
+
+    async def debate(request: Request) -> Response:
+        return await guarded(request, lambda r: _as_json(q.debate(r.path_params["id"])))
+
+    async def messages(request: Request) -> Response:
+        async def view(r: Request) -> Response:
+            args = _query(r, _MessagesQuery)
+            return _json(await q.messages(r.path_params["id"], args.after_seq, args.limit))
+
+        return await guarded(request, view)
+
+    async def participants(request: Request) -> Response:
+        return await guarded(request, lambda r: _as_json(q.participants(r.path_params["id"])))
+
+    async def context(request: Request) -> Response:
+        return await guarded(request, lambda r: _as_json(q.context(r.path_params["id"])))
+
+    async def export(request: Request) -> Response:
+        async def view(r: Request) -> Response:
+            args = _query(r, ExportArgs, debate_id=r.path_params["id"])
+            doc = await q.export_document(args.debate_id)
+            content, media_type, extension = render(doc, args.format)
+            disposition = f'inline; filename="{args.debate_id}.{extension}"'
+            return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+
+        return await guarded(request, view)
+
+    return [
+        Route("/debates", debate_list, methods=["GET"]),
+        Route("/debates/{id}", debate, methods=["GET"]),
+        Route("/debates/{id}/messages", messages, methods=["GET"]),
+        Route("/debates/{id}/participants", participants, methods=["GET"]),
+        Route("/debates/{id}/context", context, methods=["GET"]),
+        Route("/debates/{id}/export", export, methods=["GET"]),
+    ]
+
+
+async def _as_json(pending: Any) -> Response:
+    return _json(await pending)

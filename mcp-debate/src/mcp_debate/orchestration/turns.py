@@ -1,0 +1,306 @@
+"""One turn of one participant: plan the context, ask mcp-llm, commit the answer in one transaction.
+
+Crash safety: nothing of a turn is written before the LLM has answered; then the message, its
+context snapshot and the debate's progress are committed together. A crash or an mcp-llm failure
+therefore leaves no partial turn, and the same turn simply runs again. (A context summary made on
+the way is stored at once: it stays valid whatever becomes of the turn, and the retry reuses it.)
+
+Concurrency: calls for the same debate in this process join the turn already in flight and get its
+message. Across processes, ``UNIQUE (debate_id, turn)`` lets only one message per turn in; the other
+writer reads the winner's message and returns it as joined.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, replace
+
+from mcp_debate.context import prompts
+from mcp_debate.context.manager import Ready
+from mcp_debate.domain.clock import utc_now
+from mcp_debate.domain.models import ContextSnapshot, Debate, Message, Participant
+from mcp_debate.domain.states import Action, DebateState, transition
+from mcp_debate.llm import CallScope, LLMServiceClient, TokenCount
+from mcp_debate.llm.client import DeltaSink
+from mcp_debate.metrics import DebateMetrics
+from mcp_debate.orchestration.contexts import ContextAssembler
+from mcp_debate.orchestration.lookup import require_debate
+from mcp_debate.store import Database
+from mcp_debate.store import debates as debate_rows
+from mcp_debate.store import messages as message_rows
+from mcp_debate.store import snapshots as snapshot_rows
+from mcp_debate.store import summaries as summary_rows
+from mcp_shared.errors import (
+    ErrorType,
+    InternalError,
+    InvalidRequestError,
+    ProviderUnavailableError,
+    ServiceError,
+)
+from mcp_shared.models import CompletionRequest, CompletionResponse
+
+logger = logging.getLogger(__name__)
+
+PERMANENT = frozenset(
+    {
+        ErrorType.AUTHENTICATION,
+        ErrorType.MODEL_NOT_FOUND,
+        ErrorType.CONTEXT_LENGTH_EXCEEDED,
+        ErrorType.INVALID_REQUEST,
+    }
+)
+"""LLM errors that running the turn again cannot fix: the debate is marked failed (resume retries)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnOutcome:
+    message: Message
+    debate: Debate
+    joined: bool = False
+    """True when this call did not run the turn itself but got the message of one in flight."""
+
+
+class _LLMFailure(Exception):
+    def __init__(self, error: ServiceError) -> None:
+        self.error = error
+
+
+class TurnRunner:
+    """Runs turns; at most one in flight per debate in this process."""
+
+    def __init__(
+        self, db: Database, llm: LLMServiceClient, assembler: ContextAssembler, metrics: DebateMetrics
+    ) -> None:
+        self.db = db
+        self.llm = llm
+        self.assembler = assembler
+        self.metrics = metrics
+        self._inflight: dict[str, asyncio.Task[TurnOutcome]] = {}
+
+    async def next_turn(self, debate_id: str, on_delta: DeltaSink | None = None) -> TurnOutcome:
+        """Run the debate's next turn (or join the one in flight) and return its message."""
+        task = self._inflight.get(debate_id)
+        joined = task is not None
+        if task is None:
+            task = asyncio.create_task(self._run(debate_id, on_delta), name=f"turn-{debate_id}")
+            self._inflight[debate_id] = task
+            task.add_done_callback(lambda t: self._forget(debate_id, t))
+        try:
+            outcome = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled() and not _being_cancelled():
+                raise InvalidRequestError(
+                    f"debate {debate_id} was cancelled while its turn ran; the turn was abandoned", status=409
+                ) from None
+            raise
+        if joined:
+            self.metrics.turns.labels("joined").inc()
+            return replace(outcome, joined=True)
+        return outcome
+
+    def abandon(self, debate_id: str) -> None:
+        """Stop the turn in flight for a debate (it was cancelled); nothing of it is written."""
+        task = self._inflight.get(debate_id)
+        if task is not None:
+            task.cancel()
+
+    async def aclose(self) -> None:
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _forget(self, debate_id: str, task: asyncio.Task[TurnOutcome]) -> None:
+        if self._inflight.get(debate_id) is task:
+            del self._inflight[debate_id]
+        if not task.cancelled():
+            task.exception()  # retrieved here so an unawaited failure is not reported as lost
+
+    async def _run(self, debate_id: str, on_delta: DeltaSink | None) -> TurnOutcome:
+        started = time.perf_counter()
+        llm_seconds = 0.0
+        async with self.db.read() as conn:  # one snapshot: the debate, the speaker's summary, what follows it
+            debate = await require_debate(conn, debate_id)
+            transition(debate.state, Action.TAKE_TURN)
+            me = debate.next_participant()
+            if me is None:  # every turn is taken; the commit that took the last one completed the debate
+                raise InvalidRequestError(f"debate {debate_id} has no turn left", status=409)
+            summary = await summary_rows.latest(conn, debate.id, "context", me.position)
+            history = await message_rows.page(conn, debate.id, summary.covers_to_seq if summary else 0)
+        if debate.state is DebateState.CREATED:
+            debate = debate.model_copy(update={"state": await self._start(debate_id)})
+        scope = CallScope(debate.id, me.name, me.provider, me.model)
+        try:
+            ready, counted, summary_seconds = await self.assembler.assemble(
+                debate, me, summary, history, scope
+            )
+            llm_started = time.perf_counter()
+            answer = await self.llm.complete(
+                CompletionRequest(
+                    provider=me.provider,
+                    model=me.model,
+                    messages=ready.messages,
+                    max_tokens=ready.budget.reserve,
+                    temperature=me.temperature,
+                    conversation_id=f"debate:{debate.id}",
+                ),
+                scope,
+                on_delta=_guarded(on_delta) if on_delta else None,
+            )
+            call_seconds = time.perf_counter() - llm_started
+            llm_seconds = call_seconds + summary_seconds
+            content = prompts.strip_own_prefix(answer.content, me)
+            if not content:
+                raise ProviderUnavailableError(
+                    f"debate {debate.id}, participant '{me.name}': the model returned an empty answer "
+                    f"(finish_reason {answer.finish_reason})",
+                    provider=answer.provider,
+                    model=answer.model,
+                )
+        except ServiceError as error:
+            await self._record_failure(debate.id, error)
+            self.metrics.turns.labels(str(error.error_type)).inc()
+            raise
+        self.metrics.llm_time.labels("turn").observe(call_seconds)
+        draft = _TurnDraft(me, content, answer, call_seconds, ready, counted)
+        outcome = await self._commit(debate, draft)
+        overhead = time.perf_counter() - started - llm_seconds
+        self.metrics.overhead.observe(max(overhead, 0.0))
+        self.metrics.turns.labels("joined" if outcome.joined else "ok").inc()
+        return outcome
+
+    async def _start(self, debate_id: str) -> DebateState:
+        """created -> running. Only the state is taken from this read: the turn keeps the snapshot it
+        planned from, so a turn another process took meanwhile shows up as a conflict at commit."""
+        async with self.db.write() as conn:
+            current = await debate_rows.progress(conn, debate_id)
+            if current is None:
+                raise InternalError(f"debate {debate_id} disappeared")
+            state = transition(current.state, Action.TAKE_TURN)
+            if state is not current.state:
+                await debate_rows.update(conn, debate_id, state=state)
+        return state
+
+    async def _commit(self, debate: Debate, draft: _TurnDraft) -> TurnOutcome:
+        turn = debate.turns_taken + 1
+        me = draft.participant
+        try:
+            async with self.db.write() as conn:
+                current = await debate_rows.progress(conn, debate.id)
+                if current is None:
+                    raise InternalError(f"debate {debate.id} disappeared while its turn ran")
+                if current.state not in (DebateState.RUNNING, DebateState.PAUSED):
+                    raise InvalidRequestError(
+                        f"debate {debate.id} became {current.state.value} while the turn of '{me.name}' ran; "
+                        "its answer was discarded",
+                        status=409,
+                        details={"field": "debate_id", "state": current.state.value},
+                    )
+                message = await message_rows.insert(
+                    conn,
+                    debate_id=debate.id,
+                    kind="turn",
+                    speaker=me.name,
+                    content=draft.content,
+                    round=(turn - 1) // len(debate.participants) + 1,
+                    turn=turn,
+                    participant=me.position,
+                    input_tokens=draft.answer.usage.input_tokens,
+                    output_tokens=draft.answer.usage.output_tokens,
+                    cost_usd=draft.answer.cost_usd,
+                    latency_ms=round(draft.seconds * 1000, 2),
+                    provider=draft.answer.provider,
+                    model=draft.answer.model,
+                    finish_reason=draft.answer.finish_reason,
+                    cached=draft.answer.cached,
+                    request_id=draft.answer.request_id,
+                )
+                await snapshot_rows.insert(conn, debate.id, draft.snapshot(turn))
+                state = transition(
+                    current.state, Action.COMPLETE if turn >= debate.total_turns else Action.COMMIT_TURN
+                )
+                run_target = None if state is DebateState.COMPLETED else current.run_target
+                await debate_rows.update(
+                    conn, debate.id, state=state, turns_taken=turn, run_target=run_target, last_error=None
+                )
+        except sqlite3.IntegrityError as exc:
+            return await self._taken_elsewhere(debate.id, turn, exc)
+        return TurnOutcome(
+            message,
+            debate.model_copy(update={"state": state, "turns_taken": turn, "run_target": run_target}),
+        )
+
+    async def _taken_elsewhere(self, debate_id: str, turn: int, exc: sqlite3.IntegrityError) -> TurnOutcome:
+        """Another process committed this turn first: its message is the turn's message."""
+        async with self.db.read() as conn:
+            message = await message_rows.for_turn(conn, debate_id, turn)
+            debate = await require_debate(conn, debate_id)
+        if message is None:  # the constraint hit something else: a real storage problem
+            raise InternalError(f"storing turn {turn} of debate {debate_id} failed: {exc}") from exc
+        logger.info("turn %d of %s was committed by another process; returning its message", turn, debate_id)
+        return TurnOutcome(message, debate, joined=True)
+
+    async def _record_failure(self, debate_id: str, error: ServiceError) -> None:
+        """Remember the error on the debate; errors retrying cannot fix mark it failed."""
+        async with self.db.write() as conn:
+            current = await debate_rows.get(conn, debate_id)
+            if current is None:
+                return
+            failed = error.error_type in PERMANENT and current.state in (
+                DebateState.RUNNING,
+                DebateState.PAUSED,
+            )
+            await debate_rows.update(
+                conn,
+                debate_id,
+                state=transition(current.state, Action.FAIL) if failed else None,
+                last_error={**error.to_payload()["error"], "at": utc_now()},
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _TurnDraft:
+    participant: Participant
+    content: str
+    answer: CompletionResponse
+    seconds: float
+    ready: Ready
+    counted: TokenCount
+
+    def snapshot(self, turn: int) -> ContextSnapshot:
+        verbatim = self.ready.verbatim
+        return ContextSnapshot(
+            turn=turn,
+            participant=self.participant.position,
+            summary_id=self.ready.summary.id if self.ready.summary else None,
+            first_seq=verbatim[0].seq if verbatim else None,
+            last_seq=verbatim[-1].seq if verbatim else None,
+            message_count=len(verbatim),
+            tokens=self.counted.tokens,
+            token_method=self.counted.method,  # type: ignore[arg-type]
+            budget=self.ready.budget.input,
+            created_at=utc_now(),
+        )
+
+
+def _guarded(sink: DeltaSink) -> DeltaSink:
+    """Deltas go to the caller while it listens; a caller that left does not fail the turn."""
+    listening = True
+
+    async def forward(delta: str) -> None:
+        nonlocal listening
+        if listening:
+            try:
+                await sink(delta)
+            except Exception:
+                listening = False
+
+    return forward
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

@@ -1,0 +1,51 @@
+"""The orchestrator assembled: storage, the mcp-llm client, context planning, turns, runs, views."""
+
+from __future__ import annotations
+
+from mcp_debate.context.manager import ContextManager
+from mcp_debate.context.summarizer import SummaryMaker
+from mcp_debate.domain.models import Debate
+from mcp_debate.llm import LLMServiceClient
+from mcp_debate.metrics import DebateMetrics
+from mcp_debate.orchestration.contexts import ContextAssembler
+from mcp_debate.orchestration.creation import CreateDebateArgs, create_debate
+from mcp_debate.orchestration.debate_summaries import DebateSummaries
+from mcp_debate.orchestration.lifecycle import Lifecycle
+from mcp_debate.orchestration.queries import Queries
+from mcp_debate.orchestration.runs import DebateRunner
+from mcp_debate.orchestration.turns import TurnRunner
+from mcp_debate.store import Database
+
+
+class Orchestrator:
+    """Everything the tools, resources and HTTP mirrors call into."""
+
+    def __init__(
+        self,
+        db: Database,
+        llm: LLMServiceClient,
+        metrics: DebateMetrics,
+        *,
+        margin: float = 0.1,
+        verify_ratio: float = 0.7,
+        run_retry_window: float = 60.0,
+    ) -> None:
+        self.db = db
+        self.llm = llm
+        self.margin = margin
+        self.contexts = ContextManager(margin=margin)
+        maker = SummaryMaker(llm)
+        assembler = ContextAssembler(db, llm, self.contexts, maker, metrics, verify_ratio)
+        self.turns = TurnRunner(db, llm, assembler, metrics)
+        self.runner = DebateRunner(db, self.turns, metrics, patience=run_retry_window)
+        self.lifecycle = Lifecycle(db, self.runner)
+        self.queries = Queries(db, self.runner, self.contexts)
+        self.summaries = DebateSummaries(db, maker, self.contexts, metrics)
+
+    async def create(self, args: CreateDebateArgs) -> Debate:
+        return await create_debate(args, self.llm, self.db, self.margin)
+
+    async def aclose(self) -> None:
+        """Stop runs and turns in flight (their progress is kept: runs resume at the next start)."""
+        await self.runner.aclose()
+        await self.turns.aclose()

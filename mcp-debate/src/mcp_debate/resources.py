@@ -1,0 +1,46 @@
+"""Resources of mcp-debate: ``debates://list`` and ``debates://{id}[/messages|/participants|/context]``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp_debate.orchestrator import Orchestrator
+from mcp_shared.server.resources import ResourceSpec
+from mcp_shared.server.tools import CallContext
+
+
+def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
+    q = orc.queries
+
+    async def debate_list(params: dict[str, str], call: CallContext) -> Any:
+        return (await q.debates()).model_dump(mode="json")
+
+    async def debate(params: dict[str, str], call: CallContext) -> Any:
+        return (await q.debate(params["id"])).model_dump(mode="json")
+
+    async def messages(params: dict[str, str], call: CallContext) -> Any:
+        return (await q.messages(params["id"])).model_dump(mode="json")
+
+    async def participants(params: dict[str, str], call: CallContext) -> Any:
+        return (await q.participants(params["id"])).model_dump(mode="json")
+
+    async def context(params: dict[str, str], call: CallContext) -> Any:
+        return (await q.context(params["id"])).model_dump(mode="json")
+
+    return [
+        ResourceSpec("debates://list", "debates", "Every debate, newest first, with its state.", debate_list),
+        ResourceSpec(
+            "debates://{id}", "debate", "One debate: state, participants, progress and ledger.", debate
+        ),
+        ResourceSpec("debates://{id}/messages", "messages", "The debate's messages in order.", messages),
+        ResourceSpec(
+            "debates://{id}/participants", "participants", "Participants in speaking order.", participants
+        ),
+        ResourceSpec(
+            "debates://{id}/context",
+            "context",
+            "Per participant: token budget, context summary, what its last turn was sent; "
+            "and the next turn's context.",
+            context,
+        ),
+    ]

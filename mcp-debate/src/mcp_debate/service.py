@@ -1,0 +1,105 @@
+"""mcp-debate assembled: settings in, a service the transports can serve out."""
+
+from __future__ import annotations
+
+import logging
+
+from prometheus_client import CollectorRegistry, Gauge
+from starlette.routing import BaseRoute
+
+from mcp_debate import __version__
+from mcp_debate.http_routes import mirror_routes
+from mcp_debate.llm import LLMServiceClient
+from mcp_debate.llm.client import RetryPolicy
+from mcp_debate.metrics import DebateMetrics
+from mcp_debate.orchestrator import Orchestrator
+from mcp_debate.resources import build_resources
+from mcp_debate.settings import DebateSettings
+from mcp_debate.store import Database
+from mcp_debate.tools import build_tools
+from mcp_shared.errors import ServiceError
+from mcp_shared.server.metrics import ToolMetrics
+from mcp_shared.server.resources import ResourceRegistry
+from mcp_shared.server.service import CheckResult
+from mcp_shared.server.tools import ToolRegistry
+
+logger = logging.getLogger(__name__)
+
+INSTRUCTIONS = (
+    "Debates between LLM participants, each on its own provider and model through mcp-llm. "
+    "create_debate, then "
+    "get_next_turn (one turn) or run_debate (to the end or N turns, each turn reported as progress); "
+    "pause_debate / resume_debate / cancel_debate; summarize_debate; export_debate (markdown, json, html, "
+    "text). State lives in resources: debates://list, debates://{id}, debates://{id}/messages, "
+    "debates://{id}/participants, debates://{id}/context."
+)
+
+
+class DebateService:
+    """The debate service: its tools, resources, lifecycle and readiness."""
+
+    name = "mcp-debate"
+    version = __version__
+    instructions = INSTRUCTIONS
+
+    def __init__(self, settings: DebateSettings) -> None:
+        self.settings = settings
+        self.metrics_registry = CollectorRegistry()
+        self.db = Database(settings.database_path, readers=settings.database_readers)
+        self.llm = LLMServiceClient(
+            settings.llm_mcp_url,
+            max_connections=settings.llm_max_connections,
+            call_timeout=settings.llm_call_timeout,
+            retry=RetryPolicy(
+                settings.llm_retry_attempts, settings.llm_retry_initial_wait, settings.llm_retry_max_wait
+            ),
+        )
+        metrics = DebateMetrics(self.metrics_registry)
+        Gauge(
+            "debate_llm_retries", "Retries of mcp-llm calls since start.", registry=self.metrics_registry
+        ).set_function(lambda: self.llm.retries)
+        self.orchestrator = Orchestrator(
+            self.db,
+            self.llm,
+            metrics,
+            margin=settings.context_margin,
+            verify_ratio=settings.context_verify_ratio,
+            run_retry_window=settings.run_retry_window,
+        )
+        self.tools = ToolRegistry(
+            build_tools(self.orchestrator), ToolMetrics(self.metrics_registry, "mcp_debate")
+        )
+        self.resources = ResourceRegistry(build_resources(self.orchestrator))
+
+    async def start(self) -> None:
+        await self.db.open()
+        if self.settings.resume_runs_on_start:
+            await self.orchestrator.runner.resume_all()
+
+    async def stop(self) -> None:
+        await self.orchestrator.aclose()
+        await self.llm.aclose()
+        await self.db.close()
+
+    async def readiness(self) -> list[CheckResult]:
+        checks = []
+        try:
+            await self.llm.ping()
+            checks.append(CheckResult("llm_service", "ok", detail={"url": self.llm.url}))
+        except (ServiceError, TimeoutError) as exc:
+            reason = exc.message if isinstance(exc, ServiceError) else "no answer in time"
+            checks.append(CheckResult("llm_service", "down", detail={"url": self.llm.url, "error": reason}))
+        try:
+            await self.db.probe_write()
+            checks.append(CheckResult("database", "ok", detail={"path": str(self.db.path)}))
+        except Exception as exc:
+            logger.warning("database is not writable: %s", exc)
+            checks.append(
+                CheckResult(
+                    "database", "down", detail={"path": str(self.db.path), "error": type(exc).__name__}
+                )
+            )
+        return checks
+
+    def http_routes(self) -> list[BaseRoute]:
+        return mirror_routes(self.orchestrator)

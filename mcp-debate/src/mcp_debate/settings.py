@@ -1,0 +1,62 @@
+"""Every mcp-debate setting in one typed object, read once from the environment and ``.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from mcp_shared.settings import ServiceSettings
+
+
+class DebateSettings(ServiceSettings):
+    """Configuration of the debate service; names match the environment variables (case-insensitive)."""
+
+    mcp_port: int = Field(default=5002, ge=1, le=65535)
+
+    # Storage.
+    database_path: Path = Field(
+        default=Path("data/debates.db"), description="SQLite file; its folder is created when missing."
+    )
+    database_readers: int = Field(default=4, ge=1, le=64, description="Read connections kept open.")
+
+    # The link to mcp-llm.
+    llm_service_url: str = Field(
+        default="http://localhost:5001", description="mcp-llm's base URL (or its /mcp endpoint)."
+    )
+    llm_call_timeout: float = Field(
+        default=600.0, gt=0, description="Seconds to wait for one mcp-llm call, its own retries included."
+    )
+    llm_max_connections: int = Field(
+        default=256, ge=1, description="HTTP connections to mcp-llm: the most LLM calls in flight at once."
+    )
+    llm_retry_attempts: int = Field(default=3, ge=1, le=10, description="Attempts per mcp-llm call.")
+    llm_retry_initial_wait: float = Field(default=0.5, ge=0.0)
+    llm_retry_max_wait: float = Field(default=10.0, ge=0.0)
+
+    # Context windows.
+    context_margin: float = Field(
+        default=0.1, ge=0.0, le=0.5, description="Share of each participant's budget kept free."
+    )
+    context_verify_ratio: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        description="Contexts above this share of their budget are counted by mcp-llm before sending.",
+    )
+
+    # Runs.
+    run_retry_window: float = Field(
+        default=60.0,
+        ge=0.0,
+        description="Seconds a run keeps retrying a turn that fails for a passing reason (mcp-llm down).",
+    )
+    resume_runs_on_start: bool = Field(
+        default=True, description="Continue runs that were in progress when the service stopped."
+    )
+
+    @property
+    def llm_mcp_url(self) -> str:
+        """The MCP endpoint of mcp-llm, whether the setting names the base URL or the endpoint."""
+        url = self.llm_service_url.rstrip("/")
+        return url if url.endswith("/mcp") else f"{url}/mcp"

@@ -1,0 +1,184 @@
+"""Debates and their participants."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from mcp_debate.domain.clock import utc_now
+from mcp_debate.domain.models import Debate, DebateListItem, LLMConfig, Participant
+from mcp_debate.domain.states import DebateState
+from mcp_debate.store.database import row, rows, scalar
+
+_DEBATE_COLUMNS = (
+    "id, name, topic, rules, max_rounds, state, turns_taken, run_target, last_error, summarizer, "
+    "created_at, updated_at"
+)
+_PARTICIPANT_COLUMNS = (
+    "position, name, stance, provider, model, system_prompt, temperature, max_tokens, max_output_tokens, "
+    "context_window"
+)
+
+
+async def insert(conn: aiosqlite.Connection, debate: Debate) -> None:
+    await conn.execute(
+        f"INSERT INTO debates ({_DEBATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+        (
+            debate.id,
+            debate.name,
+            debate.topic,
+            json.dumps(debate.rules),
+            debate.max_rounds,
+            debate.state.value,
+            debate.turns_taken,
+            debate.run_target,
+            None,
+            debate.summarizer.model_dump_json() if debate.summarizer else None,
+            debate.created_at,
+            debate.updated_at,
+        ),
+    )
+    await conn.executemany(
+        f"INSERT INTO participants (debate_id, {_PARTICIPANT_COLUMNS}) "  # noqa: S608
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                debate.id,
+                p.position,
+                p.name,
+                p.stance,
+                p.provider,
+                p.model,
+                p.system_prompt,
+                p.temperature,
+                p.max_tokens,
+                p.max_output_tokens,
+                p.context_window,
+            )
+            for p in debate.participants
+        ],
+    )
+
+
+def _debate(row: aiosqlite.Row, participants: list[Participant]) -> Debate:
+    return Debate(
+        id=row["id"],
+        name=row["name"],
+        topic=row["topic"],
+        rules=json.loads(row["rules"]),
+        max_rounds=row["max_rounds"],
+        state=DebateState(row["state"]),
+        turns_taken=row["turns_taken"],
+        run_target=row["run_target"],
+        last_error=json.loads(row["last_error"]) if row["last_error"] else None,
+        summarizer=LLMConfig.model_validate_json(row["summarizer"]) if row["summarizer"] else None,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        participants=participants,
+    )
+
+
+async def get(conn: aiosqlite.Connection, debate_id: str) -> Debate | None:
+    found = await row(conn, f"SELECT {_DEBATE_COLUMNS} FROM debates WHERE id = ?", (debate_id,))  # noqa: S608
+    if found is None:
+        return None
+    people = await rows(
+        conn,
+        f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE debate_id = ? ORDER BY position",  # noqa: S608
+        (debate_id,),
+    )
+    return _debate(found, [Participant(**dict(r)) for r in people])
+
+
+async def list_page(
+    conn: aiosqlite.Connection, state: DebateState | None, limit: int, offset: int
+) -> tuple[list[DebateListItem], int]:
+    """Newest first, with the total count for paging."""
+    where, params = ("WHERE d.state = ?", [state.value]) if state else ("", [])
+    total = int(await scalar(conn, f"SELECT COUNT(*) FROM debates d {where}", params))  # noqa: S608
+    found = await rows(
+        conn,
+        "SELECT d.id, d.name, d.topic, d.state, d.turns_taken, d.max_rounds, d.created_at, d.updated_at, "  # noqa: S608
+        "(SELECT COUNT(*) FROM participants p WHERE p.debate_id = d.id) AS participant_count "
+        f"FROM debates d {where} ORDER BY d.created_at DESC, d.id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    items = [
+        DebateListItem(
+            id=r["id"],
+            name=r["name"],
+            topic=r["topic"],
+            state=DebateState(r["state"]),
+            turns_taken=r["turns_taken"],
+            total_turns=r["max_rounds"] * r["participant_count"],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+        )
+        for r in found
+    ]
+    return items, total
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The mutable part of a debate, read cheaply where a turn commits."""
+
+    state: DebateState
+    turns_taken: int
+    run_target: int | None
+
+
+async def progress(conn: aiosqlite.Connection, debate_id: str) -> Progress | None:
+    found = await row(conn, "SELECT state, turns_taken, run_target FROM debates WHERE id = ?", (debate_id,))
+    return None if found is None else Progress(DebateState(found[0]), found[1], found[2])
+
+
+async def ids_with_active_runs(conn: aiosqlite.Connection) -> list[str]:
+    """Debates a run was driving when the service last stopped."""
+    found = await rows(
+        conn,
+        "SELECT id FROM debates WHERE state = ? AND run_target IS NOT NULL ORDER BY updated_at",
+        (DebateState.RUNNING.value,),
+    )
+    return [r[0] for r in found]
+
+
+async def clear_reached_target(conn: aiosqlite.Connection, debate_id: str) -> None:
+    """End a run whose target is reached, unless a new target was set meanwhile."""
+    await conn.execute(
+        "UPDATE debates SET run_target = NULL, updated_at = ? WHERE id = ? AND run_target <= turns_taken",
+        (utc_now(), debate_id),
+    )
+
+
+_UNSET: Any = object()
+
+
+async def update(
+    conn: aiosqlite.Connection,
+    debate_id: str,
+    *,
+    state: DebateState | None = None,
+    turns_taken: int | None = None,
+    run_target: int | None = _UNSET,
+    last_error: dict[str, Any] | None = _UNSET,
+) -> None:
+    """Change some of a debate's mutable fields; ``updated_at`` always moves."""
+    sets: list[str] = ["updated_at = ?"]
+    params: list[Any] = [utc_now()]
+    if state is not None:
+        sets.append("state = ?")
+        params.append(state.value)
+    if turns_taken is not None:
+        sets.append("turns_taken = ?")
+        params.append(turns_taken)
+    if run_target is not _UNSET:
+        sets.append("run_target = ?")
+        params.append(run_target)
+    if last_error is not _UNSET:
+        sets.append("last_error = ?")
+        params.append(json.dumps(last_error) if last_error is not None else None)
+    await conn.execute(f"UPDATE debates SET {', '.join(sets)} WHERE id = ?", [*params, debate_id])  # noqa: S608

@@ -1,0 +1,100 @@
+"""Messages of a debate: participants' turns and messages added from outside.
+
+``UNIQUE (debate_id, turn)`` is what guarantees one message per turn whatever process tries to
+write it; a second writer gets :class:`sqlite3.IntegrityError` and reads the winner's message.
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from mcp_debate.domain.clock import utc_now
+from mcp_debate.domain.models import Message, MessageKind
+from mcp_debate.store.database import row, rows, scalar
+
+_COLUMNS = (
+    "id, debate_id, seq, kind, round, turn, participant, speaker, content, input_tokens, output_tokens, "
+    "cost_usd, latency_ms, provider, model, finish_reason, cached, request_id, created_at"
+)
+
+
+def _message(row: aiosqlite.Row) -> Message:
+    values = dict(row)
+    values["cached"] = bool(values["cached"])
+    return Message(**values)
+
+
+async def insert(
+    conn: aiosqlite.Connection,
+    *,
+    debate_id: str,
+    kind: MessageKind,
+    speaker: str,
+    content: str,
+    round: int | None = None,
+    turn: int | None = None,
+    participant: int | None = None,
+    input_tokens: int = 0,
+    output_tokens: int = 0,
+    cost_usd: float = 0.0,
+    latency_ms: float = 0.0,
+    provider: str | None = None,
+    model: str | None = None,
+    finish_reason: str | None = None,
+    cached: bool = False,
+    request_id: str | None = None,
+) -> Message:
+    """Append a message at the next ``seq`` (call inside a write transaction)."""
+    found = await row(
+        conn,
+        f"INSERT INTO messages ({_COLUMNS}) VALUES (NULL, ?, "  # noqa: S608
+        "(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE debate_id = ?), "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
+        (
+            debate_id,
+            debate_id,
+            kind,
+            round,
+            turn,
+            participant,
+            speaker,
+            content,
+            input_tokens,
+            output_tokens,
+            cost_usd,
+            latency_ms,
+            provider,
+            model,
+            finish_reason,
+            int(cached),
+            request_id,
+            utc_now(),
+        ),
+    )
+    assert found is not None
+    return _message(found)
+
+
+async def for_turn(conn: aiosqlite.Connection, debate_id: str, turn: int) -> Message | None:
+    found = await row(
+        conn,
+        f"SELECT {_COLUMNS} FROM messages WHERE debate_id = ? AND turn = ?",  # noqa: S608
+        (debate_id, turn),
+    )
+    return _message(found) if found else None
+
+
+async def page(
+    conn: aiosqlite.Connection, debate_id: str, after_seq: int = 0, limit: int | None = None
+) -> list[Message]:
+    """Messages in order, after ``after_seq``; all of them when ``limit`` is None."""
+    found = await rows(
+        conn,
+        f"SELECT {_COLUMNS} FROM messages WHERE debate_id = ? AND seq > ? ORDER BY seq LIMIT ?",  # noqa: S608
+        (debate_id, after_seq, -1 if limit is None else limit),
+    )
+    return [_message(r) for r in found]
+
+
+async def count(conn: aiosqlite.Connection, debate_id: str) -> int:
+    return int(await scalar(conn, "SELECT COUNT(*) FROM messages WHERE debate_id = ?", (debate_id,)))

@@ -1,0 +1,179 @@
+"""Versioned schema migrations, applied in order at start-up, each in its own transaction.
+
+A migration is never edited once released: a change to the schema is a new entry at the end.
+Two processes starting at once are serialized by ``BEGIN IMMEDIATE`` and each version is checked
+again inside the transaction, so it is applied exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from mcp_debate.domain.clock import utc_now
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+_V1 = Migration(
+    1,
+    "debates, participants, messages, summaries, context snapshots",
+    (
+        """
+        CREATE TABLE debates (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            rules TEXT NOT NULL,
+            max_rounds INTEGER NOT NULL CHECK (max_rounds >= 1),
+            state TEXT NOT NULL
+                CHECK (state IN ('created', 'running', 'paused', 'completed', 'cancelled', 'failed')),
+            turns_taken INTEGER NOT NULL DEFAULT 0 CHECK (turns_taken >= 0),
+            run_target INTEGER,
+            last_error TEXT,
+            summarizer TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX debates_by_created ON debates (created_at)",
+        "CREATE INDEX debates_by_state ON debates (state)",
+        """
+        CREATE TABLE participants (
+            debate_id TEXT NOT NULL REFERENCES debates (id) ON DELETE CASCADE,
+            position INTEGER NOT NULL CHECK (position >= 0),
+            name TEXT NOT NULL COLLATE NOCASE CHECK (length(trim(name)) > 0),
+            stance TEXT,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            system_prompt TEXT,
+            temperature REAL NOT NULL,
+            max_tokens INTEGER NOT NULL,
+            max_output_tokens INTEGER NOT NULL,
+            context_window INTEGER,
+            PRIMARY KEY (debate_id, position),
+            UNIQUE (debate_id, name)
+        )
+        """,
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            debate_id TEXT NOT NULL REFERENCES debates (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            kind TEXT NOT NULL CHECK (kind IN ('turn', 'external')),
+            round INTEGER,
+            turn INTEGER,
+            participant INTEGER,
+            speaker TEXT NOT NULL,
+            content TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            latency_ms REAL NOT NULL DEFAULT 0,
+            provider TEXT,
+            model TEXT,
+            finish_reason TEXT,
+            cached INTEGER NOT NULL DEFAULT 0,
+            request_id TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (debate_id, seq),
+            UNIQUE (debate_id, turn),
+            CHECK ((kind = 'turn') = (turn IS NOT NULL AND round IS NOT NULL AND participant IS NOT NULL)),
+            FOREIGN KEY (debate_id, participant) REFERENCES participants (debate_id, position)
+        )
+        """,
+        """
+        CREATE TABLE summaries (
+            id INTEGER PRIMARY KEY,
+            debate_id TEXT NOT NULL REFERENCES debates (id) ON DELETE CASCADE,
+            scope TEXT NOT NULL CHECK (scope IN ('context', 'debate')),
+            participant INTEGER,
+            covers_from_seq INTEGER NOT NULL,
+            covers_to_seq INTEGER NOT NULL,
+            message_count INTEGER NOT NULL,
+            sides TEXT NOT NULL,
+            narrative TEXT NOT NULL,
+            content TEXT NOT NULL,
+            provider TEXT,
+            model TEXT,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            latency_ms REAL NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            CHECK (covers_to_seq >= covers_from_seq),
+            CHECK ((scope = 'context') = (participant IS NOT NULL)),
+            FOREIGN KEY (debate_id, participant) REFERENCES participants (debate_id, position)
+        )
+        """,
+        "CREATE INDEX summaries_latest ON summaries (debate_id, scope, participant, covers_to_seq)",
+        """
+        CREATE TABLE context_snapshots (
+            debate_id TEXT NOT NULL REFERENCES debates (id) ON DELETE CASCADE,
+            turn INTEGER NOT NULL,
+            participant INTEGER NOT NULL,
+            summary_id INTEGER REFERENCES summaries (id),
+            first_seq INTEGER,
+            last_seq INTEGER,
+            message_count INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            token_method TEXT NOT NULL,
+            budget INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (debate_id, turn),
+            FOREIGN KEY (debate_id, participant) REFERENCES participants (debate_id, position)
+        )
+        """,
+        "CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1,)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer mcp-debate; refusing to run on it."""
+
+
+async def applied_versions(conn: aiosqlite.Connection) -> list[int]:
+    async with conn.execute("SELECT version FROM schema_migrations ORDER BY version") as cursor:
+        return [row[0] for row in await cursor.fetchall()]
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Bring the schema to the latest version; returns the version the database is at."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    known = await applied_versions(conn)
+    if known and known[-1] > LATEST_VERSION:
+        raise SchemaTooNewError(
+            f"database schema is at version {known[-1]}, newer than this mcp-debate knows ({LATEST_VERSION})"
+        )
+    for migration in MIGRATIONS:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            async with conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)
+            ) as cursor:
+                done = await cursor.fetchone() is not None
+            if not done:
+                for statement in migration.statements:
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, utc_now()),
+                )
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+    return (await applied_versions(conn))[-1]

@@ -1,0 +1,291 @@
+"""The tools of mcp-debate: thin functions from validated arguments to the orchestrator's answers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from mcp_debate.domain.models import Debate, DebateView, Message, Summary
+from mcp_debate.domain.states import DebateState
+from mcp_debate.exports import FORMAT_ALIASES, ExportFormat, render
+from mcp_debate.orchestration.creation import CreateDebateArgs
+from mcp_debate.orchestration.debate_summaries import SummarizeArgs
+from mcp_debate.orchestration.lifecycle import AddMessageArgs
+from mcp_debate.orchestration.queries import DebateList
+from mcp_debate.orchestration.runs import StopReason
+from mcp_debate.orchestrator import Orchestrator
+from mcp_shared.errors import InternalError
+from mcp_shared.server.tools import CallContext, StreamEvent, ToolSpec
+
+DebateId = Annotated[str, Field(min_length=1, max_length=64, description="The debate's id (deb_...).")]
+
+
+class DebateRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    debate_id: DebateId
+
+
+class NextTurnArgs(DebateRef):
+    stream: bool = Field(
+        default=False,
+        description="Over HTTP, answer text/event-stream with the reply's chunks (over MCP chunks arrive as "
+        "progress notifications whenever the caller listens).",
+    )
+
+
+class RunDebateArgs(DebateRef):
+    turns: int | None = Field(
+        default=None, ge=1, le=10_000, description="Run this many turns (default: to the end)."
+    )
+    wait: bool = Field(
+        default=True,
+        description="Wait for the run and return its turns; false starts it in the background and "
+        "returns at once.",
+    )
+    stream: bool = Field(
+        default=False, description="Over HTTP, answer text/event-stream with one 'turn' event per turn."
+    )
+
+
+class ListDebatesArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: DebateState | None = Field(default=None, description="Only debates in this state.")
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+def _format_alias(value: object) -> object:
+    return FORMAT_ALIASES.get(value.lower(), value.lower()) if isinstance(value, str) else value
+
+
+class ExportArgs(DebateRef):
+    format: Annotated[ExportFormat, BeforeValidator(_format_alias)] = Field(
+        default="markdown", description="markdown, json, html or text."
+    )
+
+
+class TurnResult(BaseModel):
+    message: Message
+    debate_id: str
+    state: DebateState
+    turns_taken: int
+    total_turns: int
+    next_speaker: str | None
+    joined: bool = Field(
+        description="True when the turn was already in flight and this call got its message."
+    )
+
+
+class RunResult(BaseModel):
+    debate_id: str
+    state: DebateState
+    turns_taken: int
+    total_turns: int
+    running: bool = Field(
+        description="Whether a run still drives the debate toward a target not yet reached."
+    )
+    stopped: StopReason | None = Field(description="Why the run stopped (None while it goes on).")
+    messages: list[Message] = Field(description="Turns produced while this call waited.")
+
+
+class ExportResult(BaseModel):
+    debate_id: str
+    format: ExportFormat
+    media_type: str
+    filename: str
+    content: str
+
+
+def turn_line(message: Message) -> str:
+    return f"Round {message.round}, turn {message.turn} · {message.speaker}: {message.content}"
+
+
+def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
+    """The tool specs, bound to this process's orchestrator."""
+
+    async def create_debate(args: CreateDebateArgs, call: CallContext) -> DebateView:
+        debate = await orc.create(args)
+        return await orc.queries.debate(debate.id)
+
+    async def add_message(args: AddMessageArgs, call: CallContext) -> Message:
+        return await orc.lifecycle.add_message(args)
+
+    async def get_next_turn(args: NextTurnArgs, call: CallContext) -> TurnResult:
+        async def forward(delta: str) -> None:
+            await call.emit(StreamEvent(delta))
+
+        outcome = await orc.turns.next_turn(args.debate_id, on_delta=forward if call.streaming else None)
+        return _turn_result(outcome.message, outcome.debate, outcome.joined)
+
+    async def run_debate(args: RunDebateArgs, call: CallContext) -> RunResult:
+        produced: list[Message] = []
+        stopped: StopReason | None = None
+        with orc.runner.watch(args.debate_id) as events:
+            debate = await orc.runner.start(args.debate_id, args.turns)
+            target = debate.run_target or debate.turns_taken
+            while args.wait:
+                event = await events.get()
+                if event.message is not None:
+                    produced.append(event.message)
+                    data = event.message.model_dump(mode="json")
+                    await call.emit(StreamEvent(turn_line(event.message), event="turn", data=data))
+                    if event.message.turn is not None and event.message.turn >= target:
+                        stopped = "completed" if target >= debate.total_turns else "target_reached"
+                        break
+                    continue
+                if event.error is not None:
+                    raise event.error
+                if event.stopped == "error":
+                    raise InternalError(f"the run of debate {args.debate_id} stopped on an internal error")
+                stopped = event.stopped
+                break
+        view = await orc.queries.debate(args.debate_id)
+        return RunResult(
+            debate_id=view.id,
+            state=view.state,
+            turns_taken=view.turns_taken,
+            total_turns=view.total_turns,
+            running=view.state is DebateState.RUNNING and (view.run_target or 0) > view.turns_taken,
+            stopped=stopped,
+            messages=produced,
+        )
+
+    async def summarize_debate(args: SummarizeArgs, call: CallContext) -> Summary:
+        return await orc.summaries.summarize(args)
+
+    async def export_debate(args: ExportArgs, call: CallContext) -> ExportResult:
+        doc = await orc.queries.export_document(args.debate_id)
+        content, media_type, extension = render(doc, args.format)
+        return ExportResult(
+            debate_id=args.debate_id,
+            format=args.format,
+            media_type=media_type,
+            filename=f"{args.debate_id}.{extension}",
+            content=content,
+        )
+
+    async def list_debates(args: ListDebatesArgs, call: CallContext) -> DebateList:
+        return await orc.queries.debates(args.state, args.limit, args.offset)
+
+    async def get_debate(args: DebateRef, call: CallContext) -> DebateView:
+        return await orc.queries.debate(args.debate_id)
+
+    async def pause_debate(args: DebateRef, call: CallContext) -> DebateView:
+        await orc.lifecycle.pause(args.debate_id)
+        return await orc.queries.debate(args.debate_id)
+
+    async def resume_debate(args: DebateRef, call: CallContext) -> DebateView:
+        await orc.lifecycle.resume(args.debate_id)
+        return await orc.queries.debate(args.debate_id)
+
+    async def cancel_debate(args: DebateRef, call: CallContext) -> DebateView:
+        await orc.lifecycle.cancel(args.debate_id)
+        return await orc.queries.debate(args.debate_id)
+
+    return [
+        ToolSpec(
+            "create_debate",
+            "Create a debate: a topic, participants (each with a stance and its own provider and model "
+            "through mcp-llm), optional rules, and max_rounds (a round is one turn of every participant). "
+            "Participants are checked against mcp-llm first.",
+            CreateDebateArgs,
+            create_debate,
+            DebateView,
+        ),
+        ToolSpec(
+            "add_message",
+            "Add a message from outside the debate (a moderator's question, an audience remark); every "
+            "participant sees it on its next turn.",
+            AddMessageArgs,
+            add_message,
+            Message,
+        ),
+        ToolSpec(
+            "get_next_turn",
+            "Run exactly one turn: the next participant answers through mcp-llm and the new message is "
+            "returned. Chunks of the reply arrive as progress notifications while it is written.",
+            NextTurnArgs,
+            get_next_turn,
+            TurnResult,
+            streams=lambda a: a.stream,
+        ),
+        ToolSpec(
+            "run_debate",
+            "Run the debate to the end, or for `turns` turns, reporting each turn as a progress "
+            "notification. The run continues in the service if the caller leaves; pause_debate stops it "
+            "after the current turn.",
+            RunDebateArgs,
+            run_debate,
+            RunResult,
+            streams=lambda a: a.stream and a.wait,
+        ),
+        ToolSpec(
+            "summarize_debate",
+            "Summarize the debate so far through mcp-llm: each participant's position and key claims, then a "
+            "narrative; says which messages it covers.",
+            SummarizeArgs,
+            summarize_debate,
+            Summary,
+        ),
+        ToolSpec(
+            "export_debate",
+            "Export the debate (participants, transcript, latest summary, token and cost ledger) as "
+            "markdown, json, html or text.",
+            ExportArgs,
+            export_debate,
+            ExportResult,
+            read_only=True,
+        ),
+        ToolSpec(
+            "list_debates",
+            "List debates, newest first.",
+            ListDebatesArgs,
+            list_debates,
+            DebateList,
+            read_only=True,
+        ),
+        ToolSpec(
+            "get_debate",
+            "A debate: state, progress, participants, next speaker, and its ledger of tokens and cost.",
+            DebateRef,
+            get_debate,
+            DebateView,
+            read_only=True,
+        ),
+        ToolSpec(
+            "pause_debate",
+            "Pause a running debate: the turn in flight finishes, no new turn starts until resume_debate.",
+            DebateRef,
+            pause_debate,
+            DebateView,
+        ),
+        ToolSpec(
+            "resume_debate",
+            "Resume a paused (or failed) debate; a run that was under way continues.",
+            DebateRef,
+            resume_debate,
+            DebateView,
+        ),
+        ToolSpec(
+            "cancel_debate",
+            "Cancel a debate for good; a turn in flight is abandoned and not stored.",
+            DebateRef,
+            cancel_debate,
+            DebateView,
+        ),
+    ]
+
+
+def _turn_result(message: Message, debate: Debate, joined: bool) -> TurnResult:
+    return TurnResult(
+        message=message,
+        debate_id=debate.id,
+        state=debate.state,
+        turns_taken=debate.turns_taken,
+        total_turns=debate.total_turns,
+        next_speaker=debate.next_speaker,
+        joined=joined,
+    )

@@ -1,0 +1,175 @@
+"""Storage on a real SQLite file: migrations, pragmas, constraints, parameters, transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from mcp_debate.domain.models import Debate
+from mcp_debate.domain.states import DebateState
+from mcp_debate.store import Database
+from mcp_debate.store import debates as debate_rows
+from mcp_debate.store import messages as message_rows
+from mcp_debate.store.migrations import LATEST_VERSION, SchemaTooNewError
+from tests.debate.unit.factories import NOW, participant
+
+HOSTILE = "Robert'); DROP TABLE debates; --"
+
+
+def a_debate(debate_id: str = "deb_1", name: str = "Test") -> Debate:
+    return Debate(
+        id=debate_id,
+        name=name,
+        topic=HOSTILE,
+        rules=[HOSTILE],
+        max_rounds=2,
+        state=DebateState.CREATED,
+        turns_taken=0,
+        created_at=NOW,
+        updated_at=NOW,
+        participants=[participant(0, "Pro", "for"), participant(1, HOSTILE, None)],
+    )
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Database:
+    database = Database(tmp_path / "sub" / "debates.db", readers=2)
+    await database.open()
+    yield database
+    await database.close()
+
+
+async def test_opening_creates_the_folder_migrates_and_sets_wal_and_foreign_keys(db: Database) -> None:
+    assert db.path.exists()
+    assert db.schema_version == LATEST_VERSION
+    async with db.read() as conn:
+        assert (await (await conn.execute("PRAGMA journal_mode")).fetchone())[0] == "wal"
+        assert (await (await conn.execute("PRAGMA foreign_keys")).fetchone())[0] == 1
+        rows = await (await conn.execute("SELECT version FROM schema_migrations")).fetchall()
+        assert [r[0] for r in rows] == list(range(1, LATEST_VERSION + 1))
+
+
+async def test_migrating_again_changes_nothing(db: Database, tmp_path: Path) -> None:
+    async with db.write() as conn:
+        await debate_rows.insert(conn, a_debate())
+    again = Database(db.path)
+    await again.open()
+    try:
+        assert again.schema_version == LATEST_VERSION
+        async with again.read() as conn:
+            assert (await debate_rows.get(conn, "deb_1")) is not None
+    finally:
+        await again.close()
+
+
+async def test_a_database_from_a_newer_version_is_refused(db: Database) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', ?)",
+            (LATEST_VERSION + 1, NOW),
+        )
+    newer = Database(db.path)
+    with pytest.raises(SchemaTooNewError, match="newer than this mcp-debate"):
+        await newer.open()
+    await newer.close()
+
+
+async def test_values_are_bound_never_spliced(db: Database) -> None:
+    async with db.write() as conn:
+        await debate_rows.insert(conn, a_debate())
+    async with db.read() as conn:
+        stored = await debate_rows.get(conn, "deb_1")
+    assert stored is not None
+    assert stored.topic == HOSTILE and stored.rules == [HOSTILE]
+    assert stored.participants[1].name == HOSTILE
+
+
+async def test_one_message_per_turn_whoever_writes_it(db: Database) -> None:
+    async with db.write() as conn:
+        await debate_rows.insert(conn, a_debate())
+    fields = {
+        "debate_id": "deb_1",
+        "kind": "turn",
+        "speaker": "Pro",
+        "content": "a",
+        "round": 1,
+        "turn": 1,
+        "participant": 0,
+    }
+    async with db.write() as conn:
+        first = await message_rows.insert(conn, **fields)  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        async with db.write() as conn:
+            await message_rows.insert(conn, **{**fields, "content": "b"})  # type: ignore[arg-type]
+    async with db.read() as conn:
+        assert [m.content for m in await message_rows.page(conn, "deb_1")] == ["a"]
+    assert first.seq == 1
+
+
+async def test_constraints_reject_inconsistent_rows(db: Database) -> None:
+    async with db.write() as conn:
+        await debate_rows.insert(conn, a_debate())
+    bad = [
+        # a turn of a participant that does not exist (foreign key)
+        {"kind": "turn", "round": 1, "turn": 1, "participant": 9},
+        # a turn without its round
+        {"kind": "turn", "round": None, "turn": 1, "participant": 0},
+        # an added message that claims a turn
+        {"kind": "external", "round": 1, "turn": 1, "participant": 0},
+    ]
+    for extra in bad:
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.write() as conn:
+                await message_rows.insert(conn, debate_id="deb_1", speaker="x", content="y", **extra)  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.write() as conn:
+            await conn.execute("UPDATE debates SET state = 'sleeping' WHERE id = 'deb_1'")
+    with pytest.raises(sqlite3.IntegrityError):  # participant names are unique per debate, whatever the case
+        async with db.write() as conn:
+            await debate_rows.insert(
+                conn,
+                a_debate("deb_2").model_copy(
+                    update={"participants": [participant(0, "Pro", None), participant(1, "pro", None)]}
+                ),
+            )
+    async with db.read() as conn:
+        assert await message_rows.count(conn, "deb_1") == 0
+        assert await debate_rows.get(conn, "deb_2") is None  # the whole transaction rolled back
+
+
+async def test_a_failed_transaction_leaves_nothing_behind(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.write() as conn:
+            await debate_rows.insert(conn, a_debate())
+            raise RuntimeError("crash between statements")
+    async with db.read() as conn:
+        assert await debate_rows.get(conn, "deb_1") is None
+
+
+async def test_sequence_numbers_stay_unique_under_concurrent_writers(db: Database) -> None:
+    async with db.write() as conn:
+        await debate_rows.insert(conn, a_debate())
+
+    async def add(i: int) -> None:
+        async with db.write() as conn:
+            await message_rows.insert(conn, debate_id="deb_1", kind="external", speaker="M", content=str(i))
+
+    await asyncio.gather(*(add(i) for i in range(40)))
+    async with db.read() as conn:
+        seqs = [m.seq for m in await message_rows.page(conn, "deb_1")]
+    assert seqs == list(range(1, 41))
+
+
+async def test_deleting_a_debate_cascades(db: Database) -> None:
+    async with db.write() as conn:
+        await debate_rows.insert(conn, a_debate())
+        await message_rows.insert(conn, debate_id="deb_1", kind="external", speaker="M", content="x")
+    async with db.write() as conn:
+        await conn.execute("DELETE FROM debates WHERE id = ?", ("deb_1",))
+    async with db.read() as conn:
+        assert await message_rows.count(conn, "deb_1") == 0
+        left = await (await conn.execute("SELECT COUNT(*) FROM participants")).fetchone()
+        assert left[0] == 0
