@@ -141,3 +141,17 @@ def test_stream_falls_back_before_its_first_chunk(llm_server: ServiceProcess) ->
     done = events[-1][1]
     assert events[-1][0] == "done" and done["model"] == "mock-1" and done["fallback_used"]
     assert json.dumps(done["hops"]).count("failed") == 1
+
+
+async def test_a_hop_whose_provider_is_not_configured_is_skipped(
+    make_service: Callable[..., LLMService],
+) -> None:
+    svc = await make_service()  # no vendor keys: only mock is configured
+    request = ask(
+        model="claude-haiku-4-5", provider="claude", fallbacks=[{"provider": "mock", "model": "mock-1"}]
+    )
+    response = await svc.gateway.complete(request, http_call())
+    assert response.model == "mock-1"
+    assert response.hops[0].outcome == "skipped" and response.hops[0].reason.startswith("not_configured")
+    with pytest.raises(AuthenticationError):  # alone, the call still gets the provider's own answer
+        await svc.gateway.complete(ask(model="claude-haiku-4-5", provider="claude"), http_call())

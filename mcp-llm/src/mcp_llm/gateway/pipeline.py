@@ -30,6 +30,7 @@ from mcp_llm.providers.base import LLMProvider, ProviderRequest, ProviderRespons
 from mcp_llm.providers.registry import ProviderRegistry
 from mcp_llm.tokens import TokenCounter
 from mcp_shared.errors import (
+    AuthenticationError,
     ContextLengthExceededError,
     ErrorType,
     LLMProviderError,
@@ -393,6 +394,8 @@ def _skip_error(hop: Target, skip: Skip, governance: Governance) -> ServiceError
     """The error a call gets when every hop was skipped for this reason."""
     if skip.reason == "context_window":
         return ContextLengthExceededError(skip.detail, provider=hop.provider, model=hop.model)
+    if skip.reason == "not_configured":
+        return AuthenticationError(skip.detail, provider=hop.provider, model=hop.model)
     return ProviderUnavailableError(
         f"{skip.detail}; retry after the cooldown",
         provider=hop.provider,

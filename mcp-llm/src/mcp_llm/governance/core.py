@@ -103,7 +103,7 @@ class Governance:
     ) -> tuple[Skip | None, Admission]:
         """Whether to skip a hop before trying it; the context window is checked only within a chain."""
         if chained:
-            skip = self.planner.context_skip(hop, prompt.of(hop))
+            skip = self.planner.configured_skip(hop) or self.planner.context_skip(hop, prompt.of(hop))
             if skip is not None:
                 return skip, "pass"
         admission = await self.breakers.admit(hop.provider, hop.model)

@@ -1,9 +1,10 @@
 """Fallback chains: which hops a call may try, and which of them cannot take it before trying.
 
 A call's chain is its primary target followed by the ``fallbacks`` it gives, or, when it gives none,
-the chain the operator configured for the primary model (``FALLBACKS``). Before a hop is tried, a model
-whose known context window is smaller than the prompt (counted with the hop's tokenizer) is skipped,
-as is a model whose circuit is open; the answer lists every hop with what happened to it and why.
+the chain the operator configured for the primary model (``FALLBACKS``). Before a hop of a chain is
+tried, it is skipped when its provider is not configured here or its model's known context window is
+smaller than the prompt (counted with the hop's tokenizer), and any hop is skipped while its circuit is
+open; the answer lists every hop with what happened to it and why.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ class FallbackPlanner:
             if hop not in chain:
                 chain.append(hop)
         return chain
+
+    def configured_skip(self, hop: Target) -> Skip | None:
+        """A hop whose provider has no credentials here cannot answer: skip it rather than fail the chain."""
+        if self.resolver.providers.is_configured(hop.provider):
+            return None
+        return Skip("not_configured", f"provider '{hop.provider}' is not configured on this server")
 
     def context_skip(self, hop: Target, prompt_tokens: int) -> Skip | None:
         window = self.catalog.context_window(hop.provider, hop.model)
