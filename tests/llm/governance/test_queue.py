@@ -115,3 +115,27 @@ def test_full_queue_over_http_answers_429_immediately(processes: Callable[..., S
         elapsed < 1.0 and error["error"]["type"] == "rate_limit" and error["error"]["reason"] == "queue_full"
     )
     assert "llm_queue_wait_seconds_bucket" in httpx.get(f"{server.url}/metrics").text
+
+
+def test_a_model_with_its_own_limits_gets_its_own_gate() -> None:
+    from mcp_llm.governance.config import QueueLimit
+    from mcp_llm.governance.queue import QueueManager
+
+    queues = QueueManager(
+        QueueLimit(concurrency=64, max_queue=256, timeout=30),
+        {"openai": QueueLimit(concurrency=8), "openai/gpt-5": QueueLimit(concurrency=2, timeout=5)},
+        GovernanceMetrics(CollectorRegistry()),
+    )
+    shared, own, other = (
+        queues.gate("openai", "gpt-5-mini"),
+        queues.gate("openai", "gpt-5"),
+        queues.gate("mock", "x"),
+    )
+    assert shared is queues.gate("openai", "gpt-4.1")  # models without limits share the provider's gate
+    assert (shared.concurrency, shared.max_queue, shared.timeout) == (8, 256, 30)
+    assert (own.concurrency, own.max_queue, own.timeout) == (
+        2,
+        256,
+        5,
+    )  # unset fields: provider, then default
+    assert (other.concurrency, other.model) == (64, "*")
