@@ -13,6 +13,14 @@ caller sees):
 
 Prints p50/p99 latencies, the baseline-subtracted overhead and throughput, and writes them to
 ``bench/results/gateway_overhead.json``. Run with ``make bench`` (or ``python -m bench.gateway_overhead``).
+
+``--governance memory`` turns governance fully on: bearer-key authentication on every call, quota
+reservations against all nine limits (requests, tokens and dollars per minute, day and month; so each
+call counts its prompt's tokens and prices its estimate) reconciled after the call, the usage ledger and
+every metric. ``--governance redis`` does the same with the counters and ledger in a private
+redis-server (started here). The requested model is a priced one (``gpt-5-mini``, served by the fake
+upstream through the ``openai_compatible`` provider) so cost accounting does real work. Results are
+stored under the labels ``governance`` and ``governance-redis`` next to ``bare``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import RawHTTPConnection, Result, post_request, run_load
+from mcp_llm.governance.keys import generate_key, hash_key
 
 HOST = "127.0.0.1"
 RESULTS = Path(__file__).parent / "results" / "gateway_overhead.json"
@@ -46,6 +55,15 @@ GATEWAY_ARGS = {
     "cache": False,
 }
 HIT_ARGS = {**GATEWAY_ARGS, "cache": True}
+GOVERNED_MODEL = "gpt-5-mini"
+# Limits far above what a run uses, so every call reserves and reconciles all nine counters.
+GENEROUS_QUOTAS = {
+    "default": {
+        f"{metric}_per_{window}": 10**12
+        for metric in ("requests", "tokens", "usd")
+        for window in ("minute", "day", "month")
+    }
+}
 
 
 def free_port() -> int:
@@ -73,8 +91,10 @@ def start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pope
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def raw_caller(port: int, path: str, body: bytes) -> Callable[[], Callable[[], Awaitable[bool]]]:
-    request = post_request(HOST, port, path, body)
+def raw_caller(
+    port: int, path: str, body: bytes, headers: dict[str, str] | None = None
+) -> Callable[[], Callable[[], Awaitable[bool]]]:
+    request = post_request(HOST, port, path, body, headers)
 
     def make() -> Callable[[], Awaitable[bool]]:
         connection = RawHTTPConnection(HOST, port, request)
@@ -87,13 +107,20 @@ def raw_caller(port: int, path: str, body: bytes) -> Callable[[], Callable[[], A
     return make
 
 
-async def mcp_load(url: str, total: int, concurrency: int) -> Result:
+async def mcp_load(
+    url: str, total: int, concurrency: int, args: dict[str, Any], headers: dict[str, str]
+) -> Result:
+    import httpx2
     from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
 
-    async with Client(url) as client:
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=60, limits=httpx2.Limits(max_connections=128)) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
 
         async def call() -> bool:
-            result = await client.call_tool("complete", GATEWAY_ARGS)
+            result = await client.call_tool("complete", args)
             return not result.is_error
 
         return await run_load(lambda: call, total, concurrency)
@@ -122,12 +149,19 @@ LEVELS = {0.0: ((1, 1000), (16, 3000), (64, 4000)), 50.0: ((1, 100), (16, 800), 
 
 
 async def measure(
-    upstream_port: int, gateway_port: int, latency_ms: float, scale: float
+    upstream_port: int,
+    gateway_port: int,
+    latency_ms: float,
+    scale: float,
+    model: str = "bench-model",
+    headers: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    headers = headers or {}
+    call_args, hit_args = {**GATEWAY_ARGS, "model": model}, {**HIT_ARGS, "model": model}
     direct = raw_caller(upstream_port, "/v1/chat/completions", UPSTREAM_BODY)
-    through = raw_caller(gateway_port, "/tools/complete", json.dumps(GATEWAY_ARGS).encode())
-    hit = raw_caller(gateway_port, "/tools/complete", json.dumps(HIT_ARGS).encode())
+    through = raw_caller(gateway_port, "/tools/complete", json.dumps(call_args).encode(), headers)
+    hit = raw_caller(gateway_port, "/tools/complete", json.dumps(hit_args).encode(), headers)
     for concurrency, total in LEVELS[latency_ms]:
         total = max(50, int(total * scale))
         baseline = await run_load(direct, total, concurrency)
@@ -135,7 +169,9 @@ async def measure(
         rows.append(
             row("http", concurrency, await run_load(through, total, concurrency), baseline, latency_ms)
         )
-        mcp = await mcp_load(f"http://{HOST}:{gateway_port}/mcp", max(50, total // 3), concurrency)
+        mcp = await mcp_load(
+            f"http://{HOST}:{gateway_port}/mcp", max(50, total // 3), concurrency, call_args, headers
+        )
         rows.append(row("mcp", concurrency, mcp, baseline, latency_ms))
         if latency_ms == 0:  # a hit never reaches the upstream, so one profile is enough
             rows.append(row("cache_hit", concurrency, await run_load(hit, total, concurrency), baseline, 0))
@@ -169,8 +205,18 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="extra settings for the gateway process (e.g. REDIS_URL=...)",
     )
-    parser.add_argument("--label", default="bare", help="name of this configuration in the results file")
+    parser.add_argument(
+        "--governance",
+        choices=["off", "memory", "redis"],
+        default="off",
+        help="off: bare gateway; memory: auth, quotas, ledger and metrics on, in process; "
+        "redis: the same with a private redis-server",
+    )
+    parser.add_argument("--label", help="name of this configuration in the results file")
     args = parser.parse_args()
+    label = (
+        args.label or {"off": "bare", "memory": "governance", "redis": "governance-redis"}[args.governance]
+    )
 
     upstream_port, gateway_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "REDIS", "MCP_"))}
@@ -180,6 +226,24 @@ def main() -> None:
         LOG_LEVEL="INFO",
         RETRY_MAX_ATTEMPTS="1",
     )
+    model, headers = "bench-model", {}
+    redis: subprocess.Popen[bytes] | None = None
+    if args.governance != "off":
+        key = generate_key()
+        model, headers = GOVERNED_MODEL, {"authorization": f"Bearer {key}"}
+        env.update(
+            AUTH_ENABLED="true",
+            API_KEYS=f"bench:{hash_key(key)}",
+            QUOTAS=json.dumps(GENEROUS_QUOTAS),
+            OPENAI_COMPATIBLE_MODELS=GOVERNED_MODEL,
+        )
+    if args.governance == "redis":
+        redis_port = free_port()
+        redis = start(
+            ["redis-server", "--port", str(redis_port), "--bind", HOST, "--save", "", "--appendonly", "no"]
+        )
+        wait_for_port(redis_port)
+        env["REDIS_URL"] = f"redis://{HOST}:{redis_port}/0"
     env.update(dict(item.split("=", 1) for item in args.extra_env))
     gateway = start([sys.executable, "-m", "mcp_llm", "--port", str(gateway_port)], env)
     rows: list[dict[str, Any]] = []
@@ -199,17 +263,22 @@ def main() -> None:
             )
             try:
                 wait_for_port(upstream_port)
-                rows += asyncio.run(measure(upstream_port, gateway_port, latency_ms, args.scale))
+                rows += asyncio.run(
+                    measure(upstream_port, gateway_port, latency_ms, args.scale, model, headers)
+                )
             finally:
                 upstream.terminate()
                 upstream.wait(timeout=10)
     finally:
         gateway.terminate()
         gateway.wait(timeout=10)
+        if redis is not None:
+            redis.terminate()
+            redis.wait(timeout=10)
     print_table(rows)
     RESULTS.parent.mkdir(exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    previous[args.label] = {
+    previous[label] = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {
             "cpus": os.cpu_count(),

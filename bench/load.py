@@ -77,9 +77,12 @@ class RawHTTPConnection:
             self.writer.close()
 
 
-def post_request(host: str, port: int, path: str, body: bytes) -> bytes:
+def post_request(
+    host: str, port: int, path: str, body: bytes, headers: dict[str, str] | None = None
+) -> bytes:
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     return (
-        f"POST {path} HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: application/json\r\n"
+        f"POST {path} HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: application/json\r\n{extra}"
         f"content-length: {len(body)}\r\n\r\n"
     ).encode() + body
 

@@ -1,9 +1,12 @@
-"""Command line: ``mcp-llm`` (streamable HTTP + plain HTTP on MCP_PORT) or ``mcp-llm stdio``."""
+"""Command line: ``mcp-llm`` (streamable HTTP + plain HTTP on MCP_PORT), ``mcp-llm stdio``, or
+``mcp-llm keygen --organization NAME`` (a new API key and the ``API_KEYS`` entry that admits it)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
+from mcp_llm.governance.keys import generate_key, hash_key
 from mcp_llm.service import LLMService
 from mcp_llm.settings import LLMSettings
 from mcp_shared.logging import configure_logging
@@ -15,13 +18,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "transport",
         nargs="?",
-        choices=["http", "stdio"],
+        choices=["http", "stdio", "keygen"],
         default="http",
-        help="http (default): MCP at /mcp plus plain HTTP routes; stdio: MCP over stdin/stdout",
+        help="http (default): MCP at /mcp plus plain HTTP routes; stdio: MCP over stdin/stdout; "
+        "keygen: print a new API key for --organization and its API_KEYS entry",
     )
+    parser.add_argument("--organization", help="keygen: the organization the key belongs to")
     parser.add_argument("--host", help="interface to listen on (MCP_HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (MCP_PORT)")
     args = parser.parse_args(argv)
+    if args.transport == "keygen":
+        keygen(parser, args.organization)
+        return
 
     overrides = {k: v for k, v in (("mcp_host", args.host), ("mcp_port", args.port)) if v is not None}
     settings = LLMSettings(**overrides)
@@ -31,6 +39,14 @@ def main(argv: list[str] | None = None) -> None:
         run_stdio(service)
     else:
         run_http(service, settings)
+
+
+def keygen(parser: argparse.ArgumentParser, organization: str | None) -> None:
+    """Print a key (give it to the caller; it is shown only here) and the entry to add to API_KEYS."""
+    if not organization or ":" in organization or "," in organization:
+        parser.error("keygen needs --organization NAME (without ':' or ',')")
+    key = generate_key()
+    sys.stdout.write(f"key:      {key}\nAPI_KEYS: {organization}:{hash_key(key)}\n")
 
 
 if __name__ == "__main__":

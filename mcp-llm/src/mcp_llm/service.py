@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from mcp_llm import __version__
@@ -14,6 +15,10 @@ from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.gateway.resolution import TargetResolver
 from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.governance.auth import AuthMiddleware
+from mcp_llm.governance.build import build_governance
+from mcp_llm.governance.keys import KeyRing
+from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
 from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import ProviderRegistry
@@ -30,7 +35,8 @@ from mcp_shared.server.tools import ToolRegistry
 INSTRUCTIONS = (
     "One interface to many LLM providers (openai, claude, gemini, llama/Ollama, grok, qwen, "
     "openai_compatible, and an offline mock). Call list_models to see what is configured, complete or "
-    "stream_complete to generate, estimate_tokens to count."
+    "stream_complete to generate, estimate_tokens to count, usage_report for usage and cost, "
+    "provider_health for circuits and latency."
 )
 
 
@@ -72,10 +78,26 @@ class LLMService:
                 skip_providers=frozenset(settings.cache_skip_providers),
             ),
         )
-        tokens = TokenCounter()
+        tokens = self.tokens = TokenCounter()
+        resolver = TargetResolver(self.providers, self.catalog)
+        self.keys = KeyRing(settings.api_keys)
+        if settings.auth_enabled and not len(self.keys):
+            raise ValueError("AUTH_ENABLED is true but API_KEYS is empty: no caller could get in")
+        self.governance = build_governance(
+            settings,
+            redis=self.redis,
+            registry=self.metrics_registry,
+            providers=self.providers,
+            resolver=resolver,
+            catalog=self.catalog,
+            tokens=tokens,
+            prices=prices,
+            keys=self.keys,
+        )
+        self.lister.health_of = self.governance.monitor.healthy
         self.gateway = Gateway(
             providers=self.providers,
-            resolver=TargetResolver(self.providers, self.catalog),
+            resolver=resolver,
             cache=cache,
             conversations=conversations,
             tokens=tokens,
@@ -84,19 +106,33 @@ class LLMService:
                 settings.retry_max_attempts, settings.retry_initial_wait, settings.retry_max_wait
             ),
             metrics=GatewayMetrics(self.metrics_registry),
+            governance=self.governance,
         )
+        access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
-            build_tools(self.gateway, self.lister, tokens), ToolMetrics(self.metrics_registry, "mcp_llm")
+            [
+                *build_tools(self.gateway, self.lister, tokens),
+                *build_governance_tools(self.governance, self.providers, access),
+            ],
+            ToolMetrics(self.metrics_registry, "mcp_llm"),
         )
         self.resources = ResourceRegistry(build_resources(self.providers, self.lister, conversations))
 
     async def start(self) -> None:
         self.catalog.models("openai")  # build the catalog (price lookups) before the first call needs it
         self.providers.warm()
+        # Load the tokenizer now: its first use takes about a second of CPU, which would stall every call
+        # in flight (and time out their Redis operations) if it happened under the first burst.
+        self.tokens.count_text("openai", "gpt-5-mini", "warm up")
         if self.redis is not None:
-            await self.redis.ping()  # logs a warning now if Redis is down; requests work regardless
+            await self.redis.warm()  # logs a warning now if Redis is down; requests work regardless
+        await self.governance.ledger.start()
+        await self.governance.monitor.start()
 
     async def stop(self) -> None:
+        await self.governance.monitor.stop()
+        await self.governance.drain()
+        await self.governance.ledger.stop()  # writes what is still buffered
         await self.providers.aclose()
         if self.redis is not None:
             await self.redis.aclose()
@@ -119,7 +155,32 @@ class LLMService:
             )
         configured = [k for k in self.providers.entries if self.providers.is_configured(k)]
         providers = CheckResult("providers", "ok", detail={"configured": configured})
-        return [cache, providers]
+        return [cache, providers, self._health_check(configured), self._governance_check()]
+
+    def _health_check(self, configured: list[str]) -> CheckResult:
+        """Provider health never makes the service unready: a down vendor is not a reason to stop serving."""
+        monitor = self.governance.monitor
+        statuses = {key: monitor.status(key) for key in configured}
+        monitor.publish()
+        bad = any(s in ("down", "degraded") for s in statuses.values())
+        return CheckResult("provider_health", "degraded" if bad else "ok", essential=False, detail=statuses)
+
+    def _governance_check(self) -> CheckResult:
+        detail: dict[str, object] = {
+            "auth": "on" if self.settings.auth_enabled else "off",
+            "quotas": "redis" if self.redis else "memory",
+            "usage_pending_rows": self.governance.ledger.pending(),
+        }
+        if self.redis is not None and not self.redis.healthy:
+            detail["effect"] = "quotas enforced per replica; usage buffered until Redis is back"
+            return CheckResult("governance", "degraded", essential=False, detail=detail)
+        return CheckResult("governance", "ok", essential=False, detail=detail)
 
     def http_routes(self) -> list[BaseRoute]:
-        return openai_routes(self.gateway, self.lister, self.settings)
+        return [*openai_routes(self.gateway, self.lister, self.settings), *usage_routes(self.tools)]
+
+    def http_middleware(self) -> list[Middleware]:
+        """Bearer-key authentication on the HTTP transports when AUTH_ENABLED is set."""
+        if not self.settings.auth_enabled:
+            return []
+        return [Middleware(AuthMiddleware, keys=self.keys)]

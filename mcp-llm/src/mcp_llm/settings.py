@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field, SecretStr
 
+from mcp_llm.governance.config import QueueLimit, QuotaLimits
 from mcp_shared.redaction import register_secret
 from mcp_shared.settings import CsvList, ServiceSettings
 
@@ -78,6 +79,48 @@ class LLMSettings(ServiceSettings):
     retry_max_attempts: int = Field(default=3, ge=1, le=10)
     retry_initial_wait: float = Field(default=0.5, ge=0.0)
     retry_max_wait: float = Field(default=10.0, ge=0.0)
+
+    # --- Governance: keys, quotas, usage, queues, health, fallbacks ----------------------------
+    auth_enabled: bool = Field(
+        default=False, description="Require 'Authorization: Bearer <key>' on /mcp, /tools and /usage."
+    )
+    api_keys: CsvList = Field(
+        default_factory=list,
+        description="'organization:sha256:<hex>' per key (the SHA-256 of the key, never the key itself).",
+    )
+    auth_admin_organizations: CsvList = Field(
+        default_factory=list, description="Organizations whose keys may read every organization's usage."
+    )
+    quotas: dict[str, QuotaLimits] = Field(
+        default_factory=dict,
+        description="JSON: {'default': {limits}, '<organization>': {limits}}; see QuotaLimits for the names.",
+    )
+    usage_retention_days: int = Field(default=400, ge=1, description="Days of usage kept for reports.")
+    usage_flush_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between writes of buffered usage to Redis."
+    )
+    queue_concurrency: int = Field(default=64, ge=1, description="Calls in flight per provider.")
+    queue_max_depth: int = Field(default=256, ge=0, description="Calls waiting per provider before 429.")
+    queue_timeout: float = Field(default=30.0, gt=0, description="Seconds a call may wait for a slot.")
+    queue_limits: dict[str, QueueLimit] = Field(
+        default_factory=dict, description="JSON: per 'provider' or 'provider/model' overrides of the above."
+    )
+    circuit_failure_threshold: int = Field(
+        default=5, ge=1, description="Consecutive failures that open a model's circuit."
+    )
+    circuit_cooldown: float = Field(
+        default=30.0, gt=0, description="Seconds an open circuit waits before a half-open probe."
+    )
+    health_window: float = Field(
+        default=300.0, gt=0, description="Seconds of calls behind the error rate and latency figures."
+    )
+    health_probe_interval: float = Field(
+        default=0.0, ge=0, description="Seconds between active probes of each configured provider; 0: off."
+    )
+    fallbacks: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="JSON: {'provider/model': ['provider/model', ...]} used when a call gives no fallbacks.",
+    )
 
     def register_secrets(self) -> None:
         """Tell the redactor every configured credential, so none can reach a log line or an error."""

@@ -8,7 +8,7 @@ from mcp_shared.server.metrics import LATENCY_BUCKETS
 
 
 class GatewayMetrics:
-    """Requests, errors, latency, time to first chunk, tokens, cost and cache outcomes."""
+    """Requests, errors, latency, time to first chunk, tokens, cost, cache outcomes and fallbacks."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.requests = Counter(
@@ -39,7 +39,16 @@ class GatewayMetrics:
         )
         self.cost = Counter("llm_cost_usd", "Spend in USD.", ["provider", "model"], registry=registry)
         self.cache = Counter(
-            "llm_cache_lookups", "Cache lookups by result (hit, miss).", ["result"], registry=registry
+            "llm_cache_lookups",
+            "Cache lookups by result (hit, miss).",
+            ["provider", "model", "result"],
+            registry=registry,
+        )
+        self.fallbacks = Counter(
+            "llm_fallbacks",
+            "Moves from a hop of a fallback chain to the next, by the hop left and why.",
+            ["provider", "model", "reason"],
+            registry=registry,
         )
         self.retries = Counter(
             "llm_retries", "Provider call retries.", ["provider", "model"], registry=registry

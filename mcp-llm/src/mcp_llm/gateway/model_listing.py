@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 
 from pydantic import BaseModel
 
@@ -53,7 +54,7 @@ class ModelLister:
         self._ttl = ttl
         self._timeout = timeout
         self._live: dict[str, tuple[float, list[LiveModel]]] = {}
-        self.health_of: dict[str, bool] = {}
+        self.health_of: Mapping[str, bool] = {}
         """Filled by health monitoring: provider key -> healthy."""
 
     async def listing(self, provider: str | None = None, refresh: bool = False) -> ModelListing:

@@ -1,8 +1,13 @@
 """The path of every completion: resolve the target, try the cache, call the provider with retries,
 fall back along the chain, account for the call, remember the exchange.
 
+Governance hooks in at three points of each hop (see ``governance/core.py``): before it is tried
+(context window, circuit), around the provider call (quota reservation, queue slot, health, usage),
+and on a cache hit (the ledger). Without governance the same path runs with none of them.
+
 Streaming follows the same path. Chunks go to the caller as they arrive; retries and fallbacks
-happen only before the first chunk, and a stream cut after it is an error, never a short success.
+happen only before the first chunk, and a stream cut after it is an error, never a short success
+(and the part that reached the caller is billed).
 """
 
 from __future__ import annotations
@@ -10,26 +15,44 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mcp_llm.gateway.cache import ResponseCache, cache_key
 from mcp_llm.gateway.conversations import ConversationStore, Exchange
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.resolution import Target, TargetResolver
 from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.governance.circuit import Admission
+from mcp_llm.governance.core import Governance, PromptTokens, Ticket
+from mcp_llm.governance.fallback import Skip
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.base import LLMProvider, ProviderRequest, ProviderResponse
 from mcp_llm.providers.registry import ProviderRegistry
 from mcp_llm.tokens import TokenCounter
-from mcp_shared.errors import ErrorType, LLMProviderError, ProviderUnavailableError, ServiceError
+from mcp_shared.errors import (
+    AuthenticationError,
+    ContextLengthExceededError,
+    ErrorType,
+    LLMProviderError,
+    ProviderUnavailableError,
+    QuotaExceededError,
+    ServiceError,
+)
 from mcp_shared.models import CompletionRequest, CompletionResponse, HopOutcome, Usage
 from mcp_shared.server.tools import CallContext, StreamEvent
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ORGANIZATION = "default"
-# Errors after which the next hop of a fallback chain is tried.
-FALLBACK_ON = frozenset({ErrorType.RATE_LIMIT, ErrorType.PROVIDER_UNAVAILABLE, ErrorType.TIMEOUT})
+# Errors after which the next hop of a chain is tried (a bigger window may hold what this one cannot).
+FALLBACK_ON = frozenset(
+    {
+        ErrorType.RATE_LIMIT,
+        ErrorType.PROVIDER_UNAVAILABLE,
+        ErrorType.TIMEOUT,
+        ErrorType.CONTEXT_LENGTH_EXCEEDED,
+    }
+)
 # Answers worth caching; an error or a filtered answer is not.
 CACHEABLE_FINISH = frozenset({"stop", "length"})
 
@@ -42,6 +65,8 @@ class StreamState:
 
     started: bool = False
     first_chunk_at: float | None = None
+    delivered: list[str] = field(default_factory=list)
+    """Text that reached the caller: billed even when the stream is then cut."""
 
 
 class Gateway:
@@ -58,6 +83,7 @@ class Gateway:
         prices: PriceBook,
         retry: RetryPolicy,
         metrics: GatewayMetrics,
+        governance: Governance | None = None,
     ) -> None:
         self.providers = providers
         self.resolver = resolver
@@ -67,6 +93,8 @@ class Gateway:
         self.prices = prices
         self.retry = retry
         self.metrics = metrics
+        self.governance = governance
+        retry.on_retry = lambda provider, model: metrics.retries.labels(provider, model).inc()
 
     @staticmethod
     def organization(request: CompletionRequest, call: CallContext) -> str:
@@ -82,49 +110,81 @@ class Gateway:
 
     # -- the hop loop ------------------------------------------------------------------------
 
+    def _chain(self, request: CompletionRequest, primary: Target) -> list[Target]:
+        if self.governance is not None:
+            return self.governance.chain(request, primary)
+        return [primary, *(self.resolver.resolve(f.provider, f.model) for f in request.fallbacks)]
+
     async def _run(
         self, request: CompletionRequest, call: CallContext, sink: ChunkSink | None
     ) -> CompletionResponse:
         started = time.perf_counter()
         organization = self.organization(request, call)
         primary = self.resolver.resolve(request.provider, request.model)
-        chain = [primary, *(self.resolver.resolve(f.provider, f.model) for f in request.fallbacks)]
+        chain = self._chain(request, primary)
+        prompt = self.governance.prompt_tokens(request) if self.governance is not None else None
         state = StreamState()
         outcomes: list[HopOutcome] = []
+        failure: LLMProviderError | None = None
+        refusal: ServiceError | None = None  # why hops were skipped, when none was tried
         for index, hop in enumerate(chain):
+            admission: Admission = "pass"
+            if self.governance is not None and prompt is not None:
+                skip, admission = await self.governance.precheck(hop, prompt, chained=len(chain) > 1)
+                if skip is not None:
+                    outcomes.append(
+                        HopOutcome(**_hop(hop), outcome="skipped", reason=f"{skip.reason}: {skip.detail}")
+                    )
+                    refusal = refusal or _skip_error(hop, skip, self.governance)
+                    self._leaving(chain, index, skip.reason)
+                    continue
             try:
-                response = await self._answer(hop, request, call, organization, sink, state, started)
+                response = await self._answer(
+                    hop, request, call, organization, sink, state, started, prompt, admission
+                )
+            except QuotaExceededError as exc:
+                outcomes.append(
+                    HopOutcome(**_hop(hop), outcome="skipped", reason=f"quota_exceeded: {exc.message}")
+                )
+                refusal = exc if not isinstance(refusal, QuotaExceededError) else refusal
+                self._leaving(chain, index, "quota_exceeded")
+                continue
             except LLMProviderError as exc:
                 outcomes.append(
-                    HopOutcome(
-                        provider=hop.provider,
-                        model=hop.model,
-                        outcome="failed",
-                        reason=f"{exc.error_type}: {exc.message}",
-                    )
+                    HopOutcome(**_hop(hop), outcome="failed", reason=f"{exc.error_type}: {exc.message}")
                 )
-                last_hop = index == len(chain) - 1
-                if last_hop or state.started or exc.error_type not in FALLBACK_ON:
-                    if len(chain) > 1:
-                        exc.details["hops"] = [o.model_dump() for o in outcomes]
+                if state.started or exc.error_type not in FALLBACK_ON:
+                    _with_hops(exc, outcomes, chain)
                     raise
-                logger.info(
-                    "falling back",
-                    extra={
-                        "from": f"{hop.provider}/{hop.model}",
-                        "to": f"{chain[index + 1].provider}/{chain[index + 1].model}",
-                        "error_type": str(exc.error_type),
-                    },
-                )
+                failure = exc
+                self._leaving(chain, index, str(exc.error_type))
                 continue
-            outcomes.append(HopOutcome(provider=hop.provider, model=hop.model, outcome="answered"))
+            outcomes.append(HopOutcome(**_hop(hop), outcome="answered"))
             response.hops = outcomes
             response.fallback_used = index > 0
             response.requested_provider = primary.provider
             response.requested_model = primary.model
             await self._remember(request, organization, response)
             return response
-        raise AssertionError("unreachable: the chain is never empty")
+        error = failure or refusal
+        if error is None:
+            raise AssertionError("unreachable: the chain is never empty")
+        raise _with_hops(error, outcomes, chain)
+
+    def _leaving(self, chain: list[Target], index: int, reason: str) -> None:
+        """Count and log a move to the next hop (nothing when this was the last one)."""
+        if index == len(chain) - 1:
+            return
+        hop, after = chain[index], chain[index + 1]
+        self.metrics.fallbacks.labels(hop.provider, hop.model, reason).inc()
+        logger.info(
+            "falling back",
+            extra={
+                "from": f"{hop.provider}/{hop.model}",
+                "to": f"{after.provider}/{after.model}",
+                "reason": reason,
+            },
+        )
 
     # -- one hop -----------------------------------------------------------------------------
 
@@ -137,18 +197,42 @@ class Gateway:
         sink: ChunkSink | None,
         state: StreamState,
         started: float,
+        prompt: PromptTokens | None = None,
+        admission: Admission = "pass",
     ) -> CompletionResponse:
         params = request.generation_params()
         key = None
         if self.cache.policy.allows(hop.provider, params.temperature, request.cache):
             key = cache_key(organization, hop.provider, hop.model, request.messages, params)
             hit = await self.cache.get(key)
-            self.metrics.cache.labels("hit" if hit else "miss").inc()
+            self.metrics.cache.labels(hop.provider, hop.model, "hit" if hit else "miss").inc()
             if hit is not None:
+                if self.governance is not None:
+                    self.governance.record_cached(organization, hop)
                 return await self._replay(hit, request, call, sink, state, started)
 
         provider = self.providers.get(hop.provider)
-        provider_request = ProviderRequest(model=hop.model, messages=tuple(request.messages), params=params)
+        if self.governance is None or prompt is None:
+            return await self._call(hop, request, call, provider, key, sink, state, started, None)
+        async with self.governance.admit(hop, request, organization, prompt, admission) as ticket:
+            return await self._call(hop, request, call, provider, key, sink, state, started, ticket)
+
+    async def _call(
+        self,
+        hop: Target,
+        request: CompletionRequest,
+        call: CallContext,
+        provider: LLMProvider,
+        key: str | None,
+        sink: ChunkSink | None,
+        state: StreamState,
+        started: float,
+        ticket: Ticket | None,
+    ) -> CompletionResponse:
+        """The provider call with retries, then its usage, cost, metrics and cache entry."""
+        provider_request = ProviderRequest(
+            model=hop.model, messages=tuple(request.messages), params=request.generation_params()
+        )
         call_started = time.perf_counter()
         try:
             if sink is None:
@@ -160,11 +244,16 @@ class Gateway:
                 )
         except LLMProviderError as exc:
             self.metrics.record_failure(hop.provider, hop.model, str(exc.error_type))
+            if state.started and ticket is not None:
+                partial = self._partial_usage(hop, request, state)
+                ticket.used(partial, self.prices.cost(hop.provider, hop.model, partial), partial=True)
             raise
         elapsed = time.perf_counter() - call_started
 
         usage = self._complete_usage(hop, request, answer)
         cost = self.prices.cost(hop.provider, answer.model or hop.model, usage)
+        if ticket is not None:
+            ticket.used(usage, cost)
         self.metrics.record_success(
             hop.provider, hop.model, elapsed, usage.input_tokens, usage.output_tokens, cost
         )
@@ -206,6 +295,7 @@ class Gateway:
                         state.first_chunk_at - call_started
                     )
                 parts.append(chunk.content)
+                state.delivered.append(chunk.content)
                 await sink(StreamEvent(text=chunk.content))
             if chunk.finish_reason is not None:
                 answer = ProviderResponse(
@@ -257,6 +347,12 @@ class Gateway:
         )
         return Usage.of(prompt, output)
 
+    def _partial_usage(self, hop: Target, request: CompletionRequest, state: StreamState) -> Usage:
+        """What a cut stream used: the whole prompt and the text that reached the caller, counted locally."""
+        prompt = self.tokens.count_messages(hop.provider, hop.model, list(request.messages)).tokens
+        output = self.tokens.count_text(hop.provider, hop.model, "".join(state.delivered)).tokens
+        return Usage.of(prompt, output)
+
     async def _remember(
         self, request: CompletionRequest, organization: str, response: CompletionResponse
     ) -> None:
@@ -281,3 +377,29 @@ class Gateway:
             )
         except ServiceError:
             logger.warning("could not record conversation exchange", exc_info=True)
+
+
+def _hop(hop: Target) -> dict[str, str]:
+    return {"provider": hop.provider, "model": hop.model}
+
+
+def _with_hops(exc: ServiceError, outcomes: list[HopOutcome], chain: list[Target]) -> ServiceError:
+    """Attach the chain's outcomes to the error the caller gets (for chains of more than one hop)."""
+    if len(chain) > 1:
+        exc.details["hops"] = [o.model_dump() for o in outcomes]
+    return exc
+
+
+def _skip_error(hop: Target, skip: Skip, governance: Governance) -> ServiceError:
+    """The error a call gets when every hop was skipped for this reason."""
+    if skip.reason == "context_window":
+        return ContextLengthExceededError(skip.detail, provider=hop.provider, model=hop.model)
+    if skip.reason == "not_configured":
+        return AuthenticationError(skip.detail, provider=hop.provider, model=hop.model)
+    return ProviderUnavailableError(
+        f"{skip.detail}; retry after the cooldown",
+        provider=hop.provider,
+        model=hop.model,
+        retry_after=governance.breakers.cooldown,
+        status=503,
+    )

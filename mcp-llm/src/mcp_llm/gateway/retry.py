@@ -27,6 +27,8 @@ class RetryPolicy:
         self.max_attempts = max_attempts
         self.max_wait = max_wait
         self._backoff = wait_exponential_jitter(initial=initial_wait, max=max_wait, jitter=initial_wait)
+        self.on_retry: Callable[[str, str], None] | None = None
+        """Told (provider, model) before each retry; the gateway counts them in its metrics."""
 
     def should_retry(self, exc: BaseException | None) -> bool:
         """Retry only retryable provider errors whose requested wait we are willing to honour."""
@@ -43,6 +45,8 @@ class RetryPolicy:
 
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
+        if self.on_retry is not None and isinstance(exc, LLMProviderError):
+            self.on_retry(exc.provider or "unknown", exc.model or "unknown")
         logger.info(
             "retrying provider call",
             extra={

@@ -7,6 +7,7 @@ timeout); the next operation after that tries again, so the link heals by itself
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -25,14 +26,23 @@ T = TypeVar("T")
 class RedisLink:
     """A Redis client plus its health: ``healthy``, the last error and when it happened."""
 
-    def __init__(self, url: str, *, timeout: float = 0.5, retry_interval: float = 1.0) -> None:
-        self.client: redis.Redis = redis.Redis.from_url(
+    def __init__(
+        self, url: str, *, timeout: float = 0.5, retry_interval: float = 1.0, max_connections: int = 32
+    ) -> None:
+        # A bounded pool, opened ahead of bursts by ``warm``: a burst of calls then waits a moment for a
+        # free connection instead of opening dozens at once, whose handshakes could outlast the timeout
+        # on a busy event loop and make a healthy Redis look down.
+        pool = redis.BlockingConnectionPool.from_url(
             url,
+            max_connections=max_connections,
+            timeout=max(2.0, 4 * timeout),
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             health_check_interval=30,
             retry_on_timeout=False,
         )
+        self.max_connections = max_connections
+        self.client: redis.Redis = redis.Redis(connection_pool=pool)
         self._retry_interval = retry_interval
         self._down_since: float | None = None
         self._skip_until = 0.0
@@ -70,6 +80,12 @@ class RedisLink:
 
     async def ping(self) -> bool:
         return bool(await self.run(lambda c: c.ping(), False))
+
+    async def warm(self, connections: int | None = None) -> bool:
+        """Open the pool's connections now (concurrent pings each take one), so bursts find them ready."""
+        count = min(connections or self.max_connections, self.max_connections)
+        results = await asyncio.gather(*(self.ping() for _ in range(count)))
+        return all(results)
 
     def _mark_down(self, exc: BaseException) -> None:
         now = time.monotonic()

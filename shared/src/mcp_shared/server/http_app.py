@@ -230,9 +230,12 @@ def build_http_app(
         # the whole app at / keeps unknown paths on this app's structured 404.
         *mcp_app.routes,
     ]
+    # A service may bring its own middleware (authentication, for one) through an optional hook.
+    hook = getattr(service, "http_middleware", None)
+    own: list[Middleware] = hook() if callable(hook) else []
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=middleware or [],
+        middleware=[*(middleware or []), *own],
         exception_handlers={HTTPException: _json_http_error, Exception: _json_internal_error},
     )

@@ -1,0 +1,82 @@
+"""Prometheus metrics of governance: quotas, queues, circuits and probes.
+
+Organization labels are bounded: only organizations the operator configured (keys or quota entries,
+plus ``default``) are named; any other ``organization_id`` a caller makes up is counted as ``other``,
+so a caller cannot blow up the number of series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from mcp_shared.server.metrics import LATENCY_BUCKETS
+
+OTHER_ORGANIZATION = "other"
+CIRCUIT_STATES = {"closed": 0, "half_open": 1, "open": 2}
+
+
+class GovernanceMetrics:
+    def __init__(self, registry: CollectorRegistry, organizations: Iterable[str] = ()) -> None:
+        self.known_organizations = frozenset(organizations) | {"default"}
+        self.quota_rejections = Counter(
+            "llm_quota_rejections",
+            "Calls refused because a quota would be exceeded, by organization and quota.",
+            ["organization", "quota"],
+            registry=registry,
+        )
+        self.quota_utilization = Gauge(
+            "llm_quota_utilization_ratio",
+            "Share of each quota used in its current window (reserved calls included).",
+            ["organization", "quota"],
+            registry=registry,
+        )
+        self.queue_depth = Gauge(
+            "llm_queue_depth", "Calls waiting for a provider slot.", ["provider", "model"], registry=registry
+        )
+        self.queue_in_flight = Gauge(
+            "llm_queue_in_flight", "Calls holding a provider slot.", ["provider", "model"], registry=registry
+        )
+        self.queue_capacity = Gauge(
+            "llm_queue_capacity", "Longest queue allowed per gate.", ["provider", "model"], registry=registry
+        )
+        self.queue_wait = Histogram(
+            "llm_queue_wait_seconds",
+            "Time calls waited for a provider slot (0 when one was free).",
+            ["provider", "model"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.queue_rejections = Counter(
+            "llm_queue_rejections",
+            "Calls refused by a provider queue, by reason (full or timeout).",
+            ["provider", "model", "reason"],
+            registry=registry,
+        )
+        self.circuit_state = Gauge(
+            "llm_circuit_state",
+            "Circuit breaker state per provider and model: 0 closed, 1 half-open, 2 open.",
+            ["provider", "model"],
+            registry=registry,
+        )
+        self.circuit_transitions = Counter(
+            "llm_circuit_transitions",
+            "Circuit breaker state changes seen by this replica.",
+            ["provider", "model", "state"],
+            registry=registry,
+        )
+        self.provider_up = Gauge(
+            "llm_provider_up",
+            "1 when a configured provider is usable (some circuit closed, last probe fine), else 0.",
+            ["provider"],
+            registry=registry,
+        )
+        self.usage_write_failures = Counter(
+            "llm_usage_write_failures",
+            "Failed writes of buffered usage to Redis (kept and retried).",
+            registry=registry,
+        )
+
+    def organization_label(self, organization: str) -> str:
+        return organization if organization in self.known_organizations else OTHER_ORGANIZATION
