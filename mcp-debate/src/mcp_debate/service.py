@@ -43,6 +43,7 @@ class DebateService:
     instructions = INSTRUCTIONS
 
     def __init__(self, settings: DebateSettings) -> None:
+        settings.register_secrets()
         self.settings = settings
         self.metrics_registry = CollectorRegistry()
         self.db = Database(settings.database_path, readers=settings.database_readers)
@@ -50,6 +51,7 @@ class DebateService:
             settings.llm_mcp_url,
             max_connections=settings.llm_max_connections,
             call_timeout=settings.llm_call_timeout,
+            api_key=settings.llm_service_api_key.get_secret_value() if settings.llm_service_api_key else None,
             retry=RetryPolicy(
                 settings.llm_retry_attempts, settings.llm_retry_initial_wait, settings.llm_retry_max_wait
             ),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
+from mcp_shared.redaction import register_secret
 from mcp_shared.settings import ServiceSettings
 
 
@@ -23,6 +24,9 @@ class DebateSettings(ServiceSettings):
     # The link to mcp-llm.
     llm_service_url: str = Field(
         default="http://localhost:5001", description="mcp-llm's base URL (or its /mcp endpoint)."
+    )
+    llm_service_api_key: SecretStr | None = Field(
+        default=None, description="Bearer key for mcp-llm when it requires one (its AUTH_ENABLED)."
     )
     llm_call_timeout: float = Field(
         default=600.0, gt=0, description="Seconds to wait for one mcp-llm call, its own retries included."
@@ -54,6 +58,11 @@ class DebateSettings(ServiceSettings):
     resume_runs_on_start: bool = Field(
         default=True, description="Continue runs that were in progress when the service stopped."
     )
+
+    def register_secrets(self) -> None:
+        """Tell the redactor the key to mcp-llm, so it can never reach a log line or an error."""
+        if self.llm_service_api_key is not None:
+            register_secret(self.llm_service_api_key.get_secret_value())
 
     @property
     def llm_mcp_url(self) -> str:

@@ -18,7 +18,14 @@ from typing import Any, TypeVar
 
 from mcp import Client
 
-from mcp_debate.llm.errors import CallScope, from_link_failure, from_tool_error, is_retryable, scoped
+from mcp_debate.llm.errors import (
+    CallScope,
+    from_link_failure,
+    from_tool_error,
+    is_retryable,
+    rejected_credentials,
+    scoped,
+)
 from mcp_debate.llm.link import LinkDown, McpLink
 from mcp_shared.errors import InternalError, ProviderUnavailableError, ServiceError
 from mcp_shared.models import ChatMessage, CompletionRequest, CompletionResponse
@@ -57,11 +64,19 @@ class RetryPolicy:
 class LLMServiceClient:
     """complete, stream_complete, list_models and estimate_tokens on mcp-llm; retried, errors scoped."""
 
-    def __init__(self, url: str, *, max_connections: int, call_timeout: float, retry: RetryPolicy) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int,
+        call_timeout: float,
+        retry: RetryPolicy,
+        api_key: str | None = None,
+    ) -> None:
         self.url = url
         self.call_timeout = call_timeout
         self.retry = retry
-        self._link = McpLink(url, max_connections=max_connections, read_timeout=call_timeout)
+        self._link = McpLink(url, max_connections=max_connections, read_timeout=call_timeout, api_key=api_key)
         self.retries = 0
         """Retries made since start (exported as a metric)."""
 
@@ -170,6 +185,8 @@ class LLMServiceClient:
         try:
             client = await self._link.client()
         except LinkDown as exc:
+            if exc.rejected:
+                raise rejected_credentials(self.url) from None
             raise ProviderUnavailableError(
                 f"mcp-llm at {self.url} is unreachable ({exc})", status=503
             ) from None

@@ -13,8 +13,9 @@ from typing import Any
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from mcp_debate.llm.transport import UNREACHABLE
+from mcp_debate.llm.transport import REJECTED, UNREACHABLE
 from mcp_shared.errors import (
+    AuthenticationError,
     InternalError,
     LLMProviderError,
     ProviderTimeoutError,
@@ -51,6 +52,14 @@ def is_retryable(error: ServiceError) -> bool:
     return isinstance(error, LLMProviderError) and error.retryable
 
 
+def rejected_credentials(url: str) -> AuthenticationError:
+    """mcp-llm has API keys on and ours is missing or wrong: say which setting fixes it."""
+    return AuthenticationError(
+        f"mcp-llm at {url} refused mcp-debate's credentials: set LLM_SERVICE_API_KEY to a key from "
+        "`mcp-llm keygen`"
+    )
+
+
 def from_link_failure(exc: BaseException, url: str, timeout: float | None) -> tuple[ServiceError, bool]:
     """A failure to get an answer from mcp-llm at all; the flag says whether the client is broken."""
     if isinstance(exc, MCPError):
@@ -58,6 +67,8 @@ def from_link_failure(exc: BaseException, url: str, timeout: float | None) -> tu
             cause = exc.data.get("cause") if isinstance(exc.data, dict) else None
             suffix = f" ({cause})" if cause else ""
             return ProviderUnavailableError(f"mcp-llm at {url} is unreachable{suffix}", status=503), False
+        if exc.code == REJECTED:
+            return rejected_credentials(url), False
         if exc.code == types.REQUEST_TIMEOUT:
             # The gateway may still be working on it: retrying could pay for the same answer twice.
             return (

@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import Implementation
 
 from mcp_debate import __version__
-from mcp_debate.llm.transport import UNREACHABLE, ResilientTransport
+from mcp_debate.llm.transport import REJECTED, UNREACHABLE, ResilientTransport
 
 logger = logging.getLogger(__name__)
 
@@ -27,15 +27,22 @@ CONNECT_TIMEOUT = 10.0
 
 
 class LinkDown(Exception):
-    """The MCP client to mcp-llm could not be opened."""
+    """The MCP client to mcp-llm could not be opened; ``rejected`` when mcp-llm refused our credentials."""
+
+    def __init__(self, message: str, *, rejected: bool = False) -> None:
+        super().__init__(message)
+        self.rejected = rejected
 
 
 class McpLink:
     """Hands out the live client, opening it on demand."""
 
-    def __init__(self, url: str, *, max_connections: int, read_timeout: float) -> None:
+    def __init__(
+        self, url: str, *, max_connections: int, read_timeout: float, api_key: str | None = None
+    ) -> None:
         self.url = url
         self._http = httpx2.AsyncClient(
+            headers={"Authorization": f"Bearer {api_key}"} if api_key else None,
             transport=ResilientTransport(
                 httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
             ),
@@ -87,7 +94,7 @@ class McpLink:
                 await release.wait()
         except Exception as exc:  # ExceptionGroup included: the SDK reports connect failures that way
             if not ready.done():
-                ready.set_exception(LinkDown(_describe(exc)))
+                ready.set_exception(LinkDown(_describe(exc), rejected=_rejected(exc)))
             else:
                 logger.warning("MCP client to mcp-llm stopped: %s", _describe(exc))
         finally:
@@ -95,6 +102,13 @@ class McpLink:
                 ready.set_exception(LinkDown("closed while connecting"))
             if self._client is client:
                 self._client = None
+
+
+def _rejected(exc: BaseException) -> bool:
+    """Whether mcp-llm refused the credentials (somewhere inside a possibly grouped exception)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_rejected(e) for e in exc.exceptions)
+    return isinstance(exc, MCPError) and exc.code == REJECTED
 
 
 def _describe(exc: BaseException) -> str:
