@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, ServiceProcess, clean_env
+from tests.debate.conftest import debate_process
 from tests.fakes.server import free_port
 
 RUN = [sys.executable, "-m", "mcp_debate", "run"]
@@ -205,6 +206,17 @@ def test_unreachable_service_says_how_to_start_it() -> None:
     assert done.stderr.startswith(f"error: cannot reach mcp-debate at {url}")
     assert "make run" in done.stderr and "--local" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_mcp_llm_down_says_so(tmp_path: Path) -> None:
+    orphan = debate_process(f"http://127.0.0.1:{free_port()}", tmp_path / "orphan.db").start()
+    try:
+        done = run_cli("--url", orphan.url)
+    finally:
+        orphan.stop()
+    assert done.returncode == 1
+    assert "mcp-debate could not create the debate" in done.stderr and "is unreachable" in done.stderr
+    assert "hint: is mcp-llm running?" in done.stderr
 
 
 def test_not_the_debate_service(llm_mock: ServiceProcess) -> None:

@@ -23,6 +23,7 @@ from mcp_debate.cli.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_UNREACHABLE,
+    EXIT_USAGE,
     CliError,
     exit_code_for,
     problem_lines,
@@ -31,7 +32,7 @@ from mcp_debate.cli.plan import RunPlan
 from mcp_debate.domain.models import DebateView, Message, Summary
 from mcp_debate.domain.states import DebateState
 from mcp_debate.llm.errors import from_tool_error
-from mcp_shared.errors import ServiceError
+from mcp_shared.errors import ErrorType, ServiceError
 
 T = TypeVar("T")
 CLEANUP_SECONDS = 10.0
@@ -165,15 +166,7 @@ class DebateDriver:
             try:
                 return DebateView.model_validate(await self.call("create_debate", self.plan.debate))
             except ServiceError as error:
-                self._check_service(error, "create_debate")
-                names = [str(p.get("name")) for p in self.plan.debate.get("participants", [])]
-                raise CliError(
-                    f"mcp-debate refused the debate: {_first_line(error)}"
-                    if not problem_lines(error, names)
-                    else "mcp-debate refused the debate:",
-                    exit_code=exit_code_for(error),
-                    details=problem_lines(error, names),
-                ) from None
+                raise self._not_created(error) from None
         self.debate_id = self.plan.resume
         try:
             view = await self.view()
@@ -186,6 +179,28 @@ class DebateDriver:
                 f"cannot resume debate {self.plan.resume}: {error.message}", exit_code=exit_code_for(error)
             ) from None
         return view
+
+    def _not_created(self, error: ServiceError) -> CliError:
+        """Why create_debate failed: the problems of a refused debate, or the outage that stopped it."""
+        self._check_service(error, "create_debate")
+        assert self.plan.debate is not None
+        names = [str(p.get("name")) for p in self.plan.debate.get("participants", [])]
+        problems = problem_lines(error, names)
+        if error.error_type is ErrorType.INVALID_REQUEST:
+            head = "mcp-debate refused the debate"
+            return CliError(
+                f"{head}:" if problems else f"{head}: {_first_line(error)}",
+                exit_code=EXIT_USAGE,
+                details=problems,
+            )
+        unreachable = error.error_type is ErrorType.PROVIDER_UNAVAILABLE and "mcp-llm" in error.message
+        return CliError(
+            f"mcp-debate could not create the debate: {_first_line(error)}",
+            details=[f"error type: {error.error_type}"],
+            hint="is mcp-llm running? `make run` starts both services; --local runs both here"
+            if unreachable
+            else "",
+        )
 
     def _check_service(self, error: ServiceError, tool: str) -> None:
         """A service without the debate tools is not mcp-debate (mcp-llm's URL, most likely)."""
