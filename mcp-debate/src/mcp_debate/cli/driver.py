@@ -227,6 +227,7 @@ class DebateDriver:
     async def _summarize(self, view: DebateView) -> Summary | None:
         if not self.plan.summarize or not view.turns_taken:
             return None
+        self.display.working("Summarizing the debate")
         try:
             return Summary.model_validate(await self.call("summarize_debate", {"debate_id": view.id}))
         except ServiceError as error:  # the debate itself went well: say so, export it anyway

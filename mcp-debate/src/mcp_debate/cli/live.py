@@ -106,6 +106,9 @@ class LiveDisplay:
         self._heading = None
         self.progress.update(self._task, completed=view.turns_taken, totals=totals(view.ledger.total))
 
+    def working(self, what: str) -> None:
+        self.progress.update(self._task, description=f"{what}…")
+
     def summary(self, summary: Summary) -> None:
         first, *rest = summary_lines(summary)
         self.console.print(Panel(Text("\n".join(line.strip() for line in rest)), title=first.rstrip(":")))
