@@ -37,7 +37,11 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
     debate = parser.add_argument_group("the debate (flags override the file)")
     debate.add_argument(
-        "-f", "--file", type=Path, help="YAML or JSON file with create_debate's arguments (see README)"
+        "-f",
+        "--file",
+        type=Path,
+        metavar="PATH",
+        help="YAML or JSON file with create_debate's arguments (see README)",
     )
     debate.add_argument("-t", "--topic", help="the question or motion (default: a demo topic)")
     debate.add_argument("-n", "--name", help="a title (default: the topic)")
@@ -57,12 +61,18 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"target of participants that name none, and of the demo ones (default: {DEFAULT_TARGET})",
     )
     debate.add_argument(
-        "-r", "--rounds", type=int, metavar="N", help="rounds; a round is one turn of everyone"
+        "-r",
+        "--rounds",
+        type=int,
+        metavar="N",
+        help="rounds, a round being one turn of everyone (default: 3)",
     )
     debate.add_argument(
         "--rule", dest="rules", action="append", metavar="TEXT", help="a rule every participant is given"
     )
-    debate.add_argument("--temperature", type=float, help="sampling temperature of every participant")
+    debate.add_argument(
+        "--temperature", type=float, metavar="T", help="sampling temperature of every participant"
+    )
     debate.add_argument(
         "--resume", metavar="DEBATE_ID", help="continue an existing debate (paused, failed or unfinished)"
     )
@@ -74,6 +84,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument(
         "-o",
         "--output",
+        metavar="PATH",
         help="export file, or a folder for <debate id>.<ext> (default: the current folder)",
     )
     output.add_argument("--no-export", action="store_true", help="do not export at the end")
@@ -99,9 +110,14 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--database",
         type=Path,
+        metavar="PATH",
         help="with --local: keep debates in this SQLite file (default: a temporary one)",
     )
-    where.add_argument("--llm-port", type=int, default=0, help="with --local: mcp-llm's port (default: free)")
-    where.add_argument(
-        "--debate-port", type=int, default=0, help="with --local: mcp-debate's port (default: free)"
-    )
+    for flag, service in (("--llm-port", "mcp-llm"), ("--debate-port", "mcp-debate")):
+        where.add_argument(
+            flag,
+            type=int,
+            default=0,
+            metavar="N",
+            help=f"with --local: {service}'s port (default: a free one)",
+        )

@@ -148,11 +148,14 @@ def _check(debate: dict[str, Any], source: Path | None) -> None:
 
 def _check_combinations(args: argparse.Namespace) -> None:
     if not args.local:
-        for flag, value in (("--database", args.database), ("--llm-port", args.llm_port)):
+        local_only = (
+            ("--database", args.database),
+            ("--llm-port", args.llm_port),
+            ("--debate-port", args.debate_port),
+        )
+        for flag, value in local_only:
             if value:
                 raise UsageError(f"{flag} only applies with --local")
-        if args.debate_port:
-            raise UsageError("--debate-port only applies with --local")
     if args.resume:
         given = [
             flag
