@@ -19,7 +19,7 @@ from tests.debate.conftest import debate_process
 def debate_service(
     llm_server: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
-    """mcp-debate on a fresh database, talking to the session's mcp-llm."""
+    """mcp-debate on a fresh database, talking to the shared mcp-llm."""
     proc = debate_process(llm_server.url, Path(tmp_path_factory.mktemp("examples")) / "debates.db").start()
     yield proc
     proc.stop()

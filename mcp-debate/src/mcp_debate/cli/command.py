@@ -20,8 +20,9 @@ from mcp.shared.exceptions import MCPError
 from rich.console import Console
 
 from mcp_debate.cli.display import Display, PlainDisplay
-from mcp_debate.cli.driver import DebateDriver, Interrupted, Interrupts, Outcome, final_line
+from mcp_debate.cli.driver import DebateDriver, Outcome, final_line
 from mcp_debate.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREACHABLE, CliError
+from mcp_debate.cli.interrupts import Interrupted, Interrupts
 from mcp_debate.cli.live import LiveDisplay
 from mcp_debate.cli.local import local_services
 from mcp_debate.cli.options import DEFAULT_URL

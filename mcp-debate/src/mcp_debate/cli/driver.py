@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from mcp import Client
 
@@ -28,63 +27,15 @@ from mcp_debate.cli.errors import (
     exit_code_for,
     problem_lines,
 )
+from mcp_debate.cli.interrupts import Interrupted, Interrupts
 from mcp_debate.cli.plan import RunPlan
 from mcp_debate.domain.models import DebateView, Message, Summary
 from mcp_debate.domain.states import DebateState
 from mcp_debate.llm.errors import from_tool_error
 from mcp_shared.errors import ErrorType, ServiceError
 
-T = TypeVar("T")
 CLEANUP_SECONDS = 10.0
 """How long pausing and exporting may take after Ctrl-C before giving up on them."""
-
-
-class Interrupted(Exception):
-    """Ctrl-C arrived while a call was in flight."""
-
-
-class Interrupts:
-    """Ctrl-C stops the debate cleanly (the call in flight is dropped, the debate paused, what exists
-    exported); a second Ctrl-C abandons even that."""
-
-    def __init__(self) -> None:
-        self.pressed = asyncio.Event()
-        self._main: asyncio.Task[Any] | None = None
-        self._installed = False
-
-    def install(self) -> None:
-        self._main = asyncio.current_task()
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, self._on_sigint)
-            self._installed = True
-        except (NotImplementedError, RuntimeError):  # no signal handlers here (Windows, a thread)
-            pass
-
-    def uninstall(self) -> None:
-        if self._installed:
-            asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
-            self._installed = False
-
-    def _on_sigint(self) -> None:
-        if self.pressed.is_set() and self._main is not None:
-            self._main.cancel()
-        self.pressed.set()
-
-    async def race(self, work: Awaitable[T]) -> T:
-        """``work``'s result, or :class:`Interrupted` as soon as Ctrl-C is pressed."""
-        if self.pressed.is_set():
-            raise Interrupted
-        task = asyncio.ensure_future(work)
-        waiter = asyncio.ensure_future(self.pressed.wait())
-        try:
-            await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
-        if not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            raise Interrupted
-        return task.result()
 
 
 @dataclass(frozen=True, slots=True)
