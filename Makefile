@@ -3,7 +3,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help sync run run-llm run-debate test real-model lint format typecheck check bench bench-debate clean
+.PHONY: help sync demo run run-llm run-debate test real-model lint format typecheck check bench bench-debate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -14,6 +14,9 @@ help:  ## list the targets
 
 sync: .uv  ## install every package and dev tool from the lock file into .venv
 	@$(UV) sync --frozen --quiet
+
+demo: sync  ## a debate streaming in the terminal, both services in-process, no keys (more: ARGS="--help")
+	@$(UV) run --frozen mcp-debate run --local --output data/ $(ARGS)
 
 run: sync  ## run mcp-llm (5001) and mcp-debate (5002) on embedded defaults; Ctrl-C stops both
 	@$(UV) run --frozen mcp-llm & llm=$$!; \

@@ -1,5 +1,5 @@
 """Command line: ``mcp-debate`` (or ``mcp-debate serve``): MCP over streamable HTTP plus plain HTTP on
-MCP_PORT; ``mcp-debate stdio``: MCP over stdin/stdout."""
+MCP_PORT; ``mcp-debate stdio``: MCP over stdin/stdout; ``mcp-debate run``: run a debate in the terminal."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from mcp_debate.cli import add_run_arguments, run_command
 from mcp_debate.service import DebateService
 from mcp_debate.settings import DebateSettings
 from mcp_shared.logging import configure_logging
@@ -25,10 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (serve, stdio):
         sub.add_argument("--database", type=Path, help="SQLite file (DATABASE_PATH)")
         sub.add_argument("--llm-url", help="mcp-llm's URL (LLM_SERVICE_URL)")
+    add_run_arguments(commands.add_parser("run", help="run a debate in the terminal, streaming each turn"))
     return parser
 
 
-COMMANDS = ("serve", "stdio")
+COMMANDS = ("serve", "stdio", "run")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "serve")  # bare `mcp-debate [--options]` serves HTTP
     args = _parser().parse_args(argv)
+    if args.command == "run":
+        sys.exit(run_command(args))
     overrides = {
         key: value
         for key, value in (

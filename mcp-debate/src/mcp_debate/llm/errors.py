@@ -86,15 +86,15 @@ def from_link_failure(exc: BaseException, url: str, timeout: float | None) -> tu
     return ProviderUnavailableError(f"mcp-llm at {url} is unreachable ({exc})", status=503), True
 
 
-def from_tool_error(result: types.CallToolResult) -> ServiceError:
-    """The structured error mcp-llm returned as a tool error result."""
+def from_tool_error(result: types.CallToolResult, service: str = "mcp-llm") -> ServiceError:
+    """The structured error a service (mcp-llm, or mcp-debate for the CLI) returned as a tool error result."""
     text = "".join(c.text for c in result.content if isinstance(c, types.TextContent))
     try:
         payload = json.loads(text)
     except ValueError:
-        return InternalError(f"mcp-llm returned an unstructured error: {text[:300]}")
+        return InternalError(f"{service} returned an unstructured error: {text[:300]}")
     if not isinstance(payload, dict):
-        return InternalError(f"mcp-llm returned an unstructured error: {text[:300]}")
+        return InternalError(f"{service} returned an unstructured error: {text[:300]}")
     return error_from_payload(payload)
 
 
