@@ -227,3 +227,47 @@ def llm_server_redis(redis_server: RedisServer) -> Iterator[ServiceProcess]:
     proc = llm_process(REDIS_URL=redis_server.url, REDIS_RETRY_INTERVAL="0.2").start()
     yield proc
     proc.stop()
+
+
+# -- mcp-debate processes -----------------------------------------------------------------------
+
+
+def debate_process(
+    llm_url: str, database: Path, port: int | None = None, name: str = "mcp-debate", **env: str
+) -> ServiceProcess:
+    """mcp-debate as its own OS process, on ``database``, talking to mcp-llm at ``llm_url``."""
+    port = port or free_port()
+    return ServiceProcess(
+        name,
+        [sys.executable, "-m", "mcp_debate", "serve", "--port", str(port), "--database", str(database)],
+        clean_env(
+            LOG_LEVEL="INFO",
+            LLM_SERVICE_URL=llm_url,
+            LLM_RETRY_INITIAL_WAIT="0.05",
+            LLM_RETRY_MAX_WAIT="0.5",
+            **env,
+        ),
+        port,
+    )
+
+
+@pytest.fixture(scope="session")
+def llm_mock() -> Iterator[ServiceProcess]:
+    """mcp-llm on embedded defaults: the offline mock provider, the in-process cache."""
+    proc = llm_process().start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def debate_db_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="mcp-debate-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="session")
+def debate_server(llm_mock: ServiceProcess, debate_db_dir: Path) -> Iterator[ServiceProcess]:
+    """The shared mcp-debate process for tests that do not stop or kill anything."""
+    proc = debate_process(llm_mock.url, debate_db_dir / "shared.db").start()
+    yield proc
+    proc.stop()

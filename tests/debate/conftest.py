@@ -7,59 +7,12 @@ opened inside each test's own task (anyio scopes cannot cross fixture tasks).
 from __future__ import annotations
 
 import json
-import sys
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from mcp import Client
 
-from tests.conftest import ServiceProcess, clean_env, llm_process
-from tests.fakes.server import free_port
-
-
-def debate_process(
-    llm_url: str, database: Path, port: int | None = None, name: str = "mcp-debate", **env: str
-) -> ServiceProcess:
-    """mcp-debate as its own OS process, on ``database``, talking to mcp-llm at ``llm_url``."""
-    port = port or free_port()
-    return ServiceProcess(
-        name,
-        [sys.executable, "-m", "mcp_debate", "serve", "--port", str(port), "--database", str(database)],
-        clean_env(
-            LOG_LEVEL="INFO",
-            LLM_SERVICE_URL=llm_url,
-            LLM_RETRY_INITIAL_WAIT="0.05",
-            LLM_RETRY_MAX_WAIT="0.5",
-            **env,
-        ),
-        port,
-    )
-
-
-@pytest.fixture(scope="session")
-def llm_mock() -> Iterator[ServiceProcess]:
-    """mcp-llm on embedded defaults: the offline mock provider, the in-process cache."""
-    proc = llm_process().start()
-    yield proc
-    proc.stop()
-
-
-@pytest.fixture(scope="session")
-def debate_db_dir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="mcp-debate-") as folder:
-        yield Path(folder)
-
-
-@pytest.fixture(scope="session")
-def debate_server(llm_mock: ServiceProcess, debate_db_dir: Path) -> Iterator[ServiceProcess]:
-    """The shared mcp-debate process for tests that do not stop or kill anything."""
-    proc = debate_process(llm_mock.url, debate_db_dir / "shared.db").start()
-    yield proc
-    proc.stop()
+from tests.conftest import ServiceProcess, debate_process  # noqa: F401  (re-exported for the debate tests)
 
 
 def participants(*names: str, model: str = "mock-1", **config: Any) -> list[dict[str, Any]]:

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, ServiceProcess, clean_env
-from tests.debate.conftest import debate_process
+from tests.conftest import ROOT, ServiceProcess, clean_env, debate_process
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,14 @@ import argparse
 import sys
 from pathlib import Path
 
+import anyio
+
 from mcp_debate.cli import add_run_arguments, run_command
+from mcp_debate.cli.local import embedded_llm
 from mcp_debate.service import DebateService
 from mcp_debate.settings import DebateSettings
 from mcp_shared.logging import configure_logging
-from mcp_shared.server import run_http, run_stdio
+from mcp_shared.server import run_http, run_stdio, serve_stdio
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="interface to listen on (MCP_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (MCP_PORT, default 5002)")
     stdio = commands.add_parser("stdio", help="serve MCP over stdin/stdout")
+    stdio.add_argument(
+        "--embedded-llm",
+        action="store_true",
+        help="serve mcp-llm in this process too (loopback, embedded defaults) instead of LLM_SERVICE_URL",
+    )
     for sub in (serve, stdio):
         sub.add_argument("--database", type=Path, help="SQLite file (DATABASE_PATH)")
         sub.add_argument("--llm-url", help="mcp-llm's URL (LLM_SERVICE_URL)")
@@ -52,11 +60,18 @@ def main(argv: list[str] | None = None) -> None:
     }
     settings = DebateSettings(**overrides)
     configure_logging(settings.log_level, settings.log_format)
-    service = DebateService(settings)
-    if args.command == "stdio":
-        run_stdio(service)
+    if args.command == "stdio" and args.embedded_llm:
+        anyio.run(_stdio_with_embedded_llm, settings)
+    elif args.command == "stdio":
+        run_stdio(DebateService(settings))
     else:
-        run_http(service, settings)
+        run_http(DebateService(settings), settings)
+
+
+async def _stdio_with_embedded_llm(settings: DebateSettings) -> None:
+    """mcp-debate over stdio, with its own mcp-llm on a loopback port in the same event loop."""
+    async with embedded_llm() as llm_url:
+        await serve_stdio(DebateService(settings.model_copy(update={"llm_service_url": llm_url})))
 
 
 if __name__ == "__main__":

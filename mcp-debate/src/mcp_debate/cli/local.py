@@ -51,10 +51,22 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 @contextlib.asynccontextmanager
+async def embedded_llm(port: int = 0) -> AsyncIterator[str]:
+    """mcp-llm served by this process on a loopback port, on embedded defaults; yields its URL.
+
+    Used by ``--local`` and by ``mcp-debate stdio --embedded-llm``, which makes a stdio install
+    (as an MCP client launches it) self-contained.
+    """
+    service, settings = _llm_service()
+    with _listening(port, "--llm-port") as sock:
+        async with _serving(service, settings, sock):
+            yield f"http://{HOST}:{sock.getsockname()[1]}"
+
+
+@contextlib.asynccontextmanager
 async def local_services(options: LocalOptions) -> AsyncIterator[LocalServices]:
     """Both services listening on loopback until the block ends; then mcp-debate stops, then mcp-llm."""
-    llm_service, llm_settings = _llm_service()
-    with contextlib.ExitStack() as stack:
+    async with contextlib.AsyncExitStack() as stack:
         folder = (
             None
             if options.database
@@ -67,9 +79,8 @@ async def local_services(options: LocalOptions) -> AsyncIterator[LocalServices]:
             raise UsageError(
                 f"--database {database}: cannot create its folder ({exc.strerror or exc})"
             ) from None
-        llm_socket = stack.enter_context(_listening(options.llm_port, "--llm-port"))
+        llm_url = await stack.enter_async_context(embedded_llm(options.llm_port))
         debate_socket = stack.enter_context(_listening(options.debate_port, "--debate-port"))
-        llm_url = f"http://{HOST}:{llm_socket.getsockname()[1]}"
         debate_url = f"http://{HOST}:{debate_socket.getsockname()[1]}"
         debate_settings = DebateSettings(
             mcp_host=HOST,
@@ -79,10 +90,7 @@ async def local_services(options: LocalOptions) -> AsyncIterator[LocalServices]:
             llm_service_url=llm_url,
             resume_runs_on_start=False,
         )
-        async with (
-            _serving(llm_service, llm_settings, llm_socket),
-            _serving(DebateService(debate_settings), debate_settings, debate_socket),
-        ):
+        async with _serving(DebateService(debate_settings), debate_settings, debate_socket):
             yield LocalServices(llm_url, debate_url, database, temporary=options.database is None)
 
 
