@@ -29,6 +29,7 @@ from mcp_shared.errors import (
     PayloadTooLargeError,
     ServiceError,
 )
+from mcp_shared.server.gc_tuning import tune_for_serving
 from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY, build_mcp_server
 from mcp_shared.server.service import Service
 from mcp_shared.server.sse import sse_frame
@@ -216,6 +217,7 @@ def build_http_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await service.start()
+        tune_for_serving()
         try:
             async with mcp_server.session_manager.run():
                 yield
