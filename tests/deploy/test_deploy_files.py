@@ -9,6 +9,7 @@ import subprocess
 import pytest
 import yaml
 
+from mcp_debate.settings import DebateSettings
 from mcp_llm.settings import LLMSettings
 from tests.conftest import ROOT
 
@@ -57,11 +58,12 @@ def test_compose_file_validates_and_wires_the_services() -> None:
     assert "healthcheck" in services["redis"]
 
 
-def test_env_example_lists_every_mcp_llm_setting() -> None:
+@pytest.mark.parametrize("settings_class", [LLMSettings, DebateSettings], ids=lambda c: c.__name__)
+def test_env_example_lists_every_setting(settings_class: type) -> None:
     listed = {
         line.split("=", 1)[0].lstrip("# ").strip()
         for line in (ROOT / ".env.example").read_text().splitlines()
         if "=" in line and line.lstrip("# ").split("=", 1)[0].strip().isupper()
     }
-    settings = {name.upper() for name in LLMSettings.model_fields}
+    settings = {name.upper() for name in settings_class.model_fields}
     assert settings - listed == set()
