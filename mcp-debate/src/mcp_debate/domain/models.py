@@ -222,9 +222,6 @@ class Debate(BaseModel):
             return None
         return self.participants[self.turns_taken % len(self.participants)]
 
-    def participant_at(self, position: int) -> Participant:
-        return self.participants[position]
-
 
 class DebateView(Debate):
     """A debate as get_debate shows it: with its ledger and whether a run drives it in this process."""

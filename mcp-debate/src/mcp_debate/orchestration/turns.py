@@ -63,11 +63,6 @@ class TurnOutcome:
     """True when this call did not run the turn itself but got the message of one in flight."""
 
 
-class _LLMFailure(Exception):
-    def __init__(self, error: ServiceError) -> None:
-        self.error = error
-
-
 class TurnRunner:
     """Runs turns; at most one in flight per debate in this process."""
 
