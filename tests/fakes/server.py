@@ -42,7 +42,11 @@ class Reply:
     cut_after: int | None = None
     """Drop the connection after this many stream frames (no terminating frame)."""
     delay: float = 0.0
+    frame_delay: float = 0.001
+    """Seconds between stream frames (a slow model writes slowly)."""
     media_type: str = "text/event-stream"
+    abandoned: bool = False
+    """Set when the client (mcp-llm) closed the stream before its last frame."""
 
 
 @dataclass
@@ -98,9 +102,14 @@ async def render(reply: Reply) -> Response:
     frames = reply.stream if reply.cut_after is None else reply.stream[: reply.cut_after]
 
     async def body() -> AsyncIterator[bytes]:
-        for frame in frames:
-            yield frame.encode()
-            await asyncio.sleep(0.001)
+        sent = 0
+        try:
+            for frame in frames:
+                yield frame.encode()
+                sent += 1
+                await asyncio.sleep(reply.frame_delay)
+        finally:
+            reply.abandoned = sent < len(frames)
         if reply.cut_after is not None:
             raise ConnectionResetError("scripted cut")  # uvicorn aborts the response mid-body
 

@@ -54,7 +54,11 @@ class LLMSettings(ServiceSettings):
     mock_latency_ms: float = Field(default=0.0, ge=0.0, description="Delay the mock provider adds per call.")
 
     # Provider calls.
-    provider_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for a provider answer.")
+    provider_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds an attempt may take to answer (a stream: each next chunk); every provider.",
+    )
     provider_max_connections: int = Field(default=200, ge=1)
 
     # Cache.

@@ -32,6 +32,11 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, description="Largest accepted request body."
     )
+    body_read_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a request body may take to arrive in full before a 408 (slow-client defence).",
+    )
     mcp_allowed_hosts: CsvList = Field(
         default_factory=list,
         description="Host headers accepted on /mcp (DNS-rebinding protection), e.g. 'localhost:*,mcp-llm:*'.",

@@ -8,10 +8,15 @@ and on a cache hit (the ledger). Without governance the same path runs with none
 Streaming follows the same path. Chunks go to the caller as they arrive; retries and fallbacks
 happen only before the first chunk, and a stream cut after it is an error, never a short success
 (and the part that reached the caller is billed).
+
+Every provider attempt is bounded by ``PROVIDER_TIMEOUT`` (``deadline.py``). A caller that leaves
+cancels the call: its queue slot and quota reservation are given back on the way out, and a stream
+it had started to receive is billed for what reached it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 
 from mcp_llm.gateway.cache import ResponseCache, cache_key
 from mcp_llm.gateway.conversations import ConversationStore, Exchange
+from mcp_llm.gateway.deadline import answer_within, chunks_within
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.resolution import Target, TargetResolver
 from mcp_llm.gateway.retry import RetryPolicy
@@ -53,6 +59,8 @@ FALLBACK_ON = frozenset(
         ErrorType.CONTEXT_LENGTH_EXCEEDED,
     }
 )
+CANCELLED = "cancelled"
+"""The outcome of a provider call whose caller left before the answer (``llm_requests_total``)."""
 # Answers worth caching; an error or a filtered answer is not.
 CACHEABLE_FINISH = frozenset({"stop", "length"})
 
@@ -234,9 +242,14 @@ class Gateway:
             model=hop.model, messages=tuple(request.messages), params=request.generation_params()
         )
         call_started = time.perf_counter()
+        timeout = provider.config.timeout
         try:
             if sink is None:
-                answer = await self.retry.call(lambda: provider.complete(provider_request))
+                answer = await self.retry.call(
+                    lambda: answer_within(
+                        timeout, hop.provider, hop.model, provider.complete(provider_request)
+                    )
+                )
             else:
                 answer = await self.retry.call(
                     lambda: self._stream_once(provider, provider_request, sink, state, call_started),
@@ -244,9 +257,11 @@ class Gateway:
                 )
         except LLMProviderError as exc:
             self.metrics.record_failure(hop.provider, hop.model, str(exc.error_type))
-            if state.started and ticket is not None:
-                partial = self._partial_usage(hop, request, state)
-                ticket.used(partial, self.prices.cost(hop.provider, hop.model, partial), partial=True)
+            self._bill_delivered(hop, request, state, ticket)
+            raise
+        except asyncio.CancelledError:  # the caller left: nothing failed, and nobody waits for the rest
+            self.metrics.record_failure(hop.provider, hop.model, CANCELLED)
+            self._bill_delivered(hop, request, state, ticket)
             raise
         elapsed = time.perf_counter() - call_started
 
@@ -286,7 +301,8 @@ class Gateway:
         """One streaming attempt: forward chunks, collect the answer, insist on a proper ending."""
         parts: list[str] = []
         answer: ProviderResponse | None = None
-        async for chunk in provider.stream(request):
+        stream = chunks_within(provider.config.timeout, provider.key, request.model, provider.stream(request))
+        async for chunk in stream:
             if chunk.content:
                 if not state.started:
                     state.started = True
@@ -346,6 +362,14 @@ class Gateway:
             self.tokens.count_text(hop.provider, hop.model, answer.content).tokens if answer.content else 0
         )
         return Usage.of(prompt, output)
+
+    def _bill_delivered(
+        self, hop: Target, request: CompletionRequest, state: StreamState, ticket: Ticket | None
+    ) -> None:
+        """A stream that ended early (cut, or its caller left) is billed for what reached the caller."""
+        if state.started and ticket is not None:
+            partial = self._partial_usage(hop, request, state)
+            ticket.used(partial, self.prices.cost(hop.provider, hop.model, partial), partial=True)
 
     def _partial_usage(self, hop: Target, request: CompletionRequest, state: StreamState) -> Usage:
         """What a cut stream used: the whole prompt and the text that reached the caller, counted locally."""

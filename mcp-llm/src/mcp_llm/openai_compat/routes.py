@@ -24,6 +24,7 @@ from mcp_llm.openai_compat.schemas import ChatCompletionsRequest
 from mcp_shared.errors import ServiceError
 from mcp_shared.logging import request_id_var
 from mcp_shared.models import CompletionRequest, CompletionResponse
+from mcp_shared.server.disconnect import ClientDisconnected, client_gone, unless_disconnected
 from mcp_shared.server.http_app import read_body, sse_headers
 from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY
 from mcp_shared.server.streaming import StreamRelay
@@ -56,13 +57,14 @@ def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettin
             completion = body.to_completion_request(call.organization_id)
             if body.stream:
                 include_usage = body.stream_options is not None and body.stream_options.include_usage
-                return await _stream(gateway, completion, call, include_usage)
-            return JSONResponse(
-                completion_body(await gateway.complete(completion, call)),
-                headers={"x-request-id": call.request_id},
-            )
+                return await _stream(request, gateway, completion, call, include_usage)
+            # A client that leaves cancels its call, releasing its queue slot and quota reservation.
+            answer = await unless_disconnected(request.receive, gateway.complete(completion, call))
+            return JSONResponse(completion_body(answer), headers={"x-request-id": call.request_id})
         except ServiceError as exc:
             return _error(exc, call.request_id)
+        except ClientDisconnected:
+            return client_gone()
         finally:
             request_id_var.reset(token)
 
@@ -82,7 +84,7 @@ def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettin
 
 
 async def _stream(
-    gateway: Gateway, completion: CompletionRequest, call: CallContext, include_usage: bool
+    request: Request, gateway: Gateway, completion: CompletionRequest, call: CallContext, include_usage: bool
 ) -> Response:
     """OpenAI-style SSE: a role frame, content deltas, the finish frame, optionally usage, then [DONE]."""
 
@@ -92,7 +94,9 @@ async def _stream(
         return await gateway.stream(completion, call)
 
     relay = StreamRelay(produce)
-    first = await relay.first()
+    first = await relay.first_while_connected(request.receive)
+    if first is None:
+        return client_gone()
     if first.error is not None:
         return _error(first.error, call.request_id)
     model = completion.model or ""

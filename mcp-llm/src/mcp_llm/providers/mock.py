@@ -10,7 +10,7 @@ model                          behaviour
 ``mock-1`` (default), others   a deterministic reply built from the conversation
 ``mock-echo``                  replies with the last user message verbatim
 ``mock-small``                 a 512-token context window: longer prompts fail ``context_length_exceeded``
-``mock-slow-<ms>``             waits ``<ms>`` milliseconds before answering
+``mock-slow-<ms>``             waits ``<ms>`` milliseconds (at most an hour) before answering
 ``mock-stream-cut``            streams two chunks, then the connection drops (``complete`` works)
 ``mock-fail-<kind>``           always fails with ``<kind>``
 ``mock-fail-<kind>-<n>``       fails the first ``<n>`` attempts of each distinct request, then answers
@@ -46,6 +46,10 @@ SMALL_CONTEXT_WINDOW = 512
 MOCK_RETRY_AFTER = 0.2
 _FAIL = re.compile(r"^mock-fail-(rate-limit|server-error|timeout|auth|not-found|context-length)(?:-(\d+))?$")
 _SLOW = re.compile(r"^mock-slow-(\d+)$")
+MAX_SLOW_MS = 3_600_000
+"""The longest wait ``mock-slow-<ms>`` asks for; PROVIDER_TIMEOUT cuts it sooner anyway."""
+MAX_FAILURES = 1_000_000
+"""The most first attempts ``mock-fail-<kind>-<n>`` fails: more than any retry policy makes."""
 _CHUNK_WORDS = 3
 _FAILURES: dict[str, tuple[type[LLMProviderError], str]] = {
     "rate-limit": (RateLimitError, "mock rate limit"),
@@ -84,6 +88,19 @@ def count_prompt_tokens(messages: tuple[ChatMessage, ...] | list[ChatMessage]) -
     return sum(mock_tokens(m.content) + 4 for m in messages) + 2
 
 
+def slow_ms(model: str) -> int:
+    """The wait a ``mock-slow-<ms>`` name asks for, capped so no number of digits can overflow a timer."""
+    found = _SLOW.match(model)
+    if found is None:
+        return 0
+    return _capped(found.group(1), MAX_SLOW_MS)
+
+
+def _capped(digits: str, cap: int) -> int:
+    """A number from a model name, at most ``cap``, read without converting thousands of digits."""
+    return cap if len(digits) > len(str(cap)) else min(int(digits), cap)
+
+
 def context_window_of(model: str) -> int:
     return SMALL_CONTEXT_WINDOW if model == "mock-small" else DEFAULT_CONTEXT_WINDOW
 
@@ -114,7 +131,7 @@ class MockProvider(LLMProvider):
         if found is None:
             return None
         kind, limit = found.group(1), found.group(2)
-        if limit is not None and self._attempt_number(request) > int(limit):
+        if limit is not None and self._attempt_number(request) > _capped(limit, MAX_FAILURES):
             return None
         cls, message = _FAILURES[kind]
         retry_after = MOCK_RETRY_AFTER if cls is RateLimitError else None
@@ -137,8 +154,7 @@ class MockProvider(LLMProvider):
                 provider=self.key,
                 model=request.model,
             )
-        slow = _SLOW.match(request.model)
-        delay = self._latency + (int(slow.group(1)) / 1000.0 if slow else 0.0)
+        delay = self._latency + slow_ms(request.model) / 1000.0
         if delay:
             await asyncio.sleep(delay)
 

@@ -29,6 +29,8 @@ from mcp_shared.errors import (
     PayloadTooLargeError,
     ServiceError,
 )
+from mcp_shared.server.body_deadline import BodyDeadline
+from mcp_shared.server.disconnect import ClientDisconnected, client_gone, unless_disconnected
 from mcp_shared.server.gc_tuning import tune_for_serving
 from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY, build_mcp_server
 from mcp_shared.server.service import Service
@@ -111,14 +113,23 @@ class ToolRoutes:
             else:
                 args = tools.parse_arguments(spec, await read_body(request, self.settings.max_body_bytes))
             if spec.streams(args):
-                return await self._stream(spec, args, call)
-            result = await tools.run(spec, args, call)
+                return await self._stream(request, spec, args, call)
+            # A client that leaves cancels its call: a provider call must not hold a queue slot for no one.
+            result = await unless_disconnected(request.receive, tools.run(spec, args, call))
         except ServiceError as exc:
             return error_response(exc, call.request_id)
+        except ClientDisconnected:
+            return client_gone()
         return model_response(result, call.request_id)
 
-    async def _stream(self, spec: ToolSpec[Any], args: BaseModel, call: CallContext) -> Response:
-        """Answer with server-sent events, or with a plain error if the call fails before its first chunk."""
+    async def _stream(
+        self, request: Request, spec: ToolSpec[Any], args: BaseModel, call: CallContext
+    ) -> Response:
+        """Answer with server-sent events, or with a plain error if the call fails before its first chunk.
+
+        Until the first chunk the client's departure is watched here; after it, the streaming
+        response notices it and closing the stream cancels the producer.
+        """
 
         async def produce(emit: EventSink) -> BaseModel:
             call.emit = emit
@@ -126,7 +137,9 @@ class ToolRoutes:
             return await self.service.tools.run(spec, args, call)
 
         relay = StreamRelay(produce)
-        first = await relay.first()
+        first = await relay.first_while_connected(request.receive)
+        if first is None:
+            return client_gone()
         if first.error is not None:
             return error_response(first.error, call.request_id)
 
@@ -235,9 +248,10 @@ def build_http_app(
     # A service may bring its own middleware (authentication, for one) through an optional hook.
     hook = getattr(service, "http_middleware", None)
     own: list[Middleware] = hook() if callable(hook) else []
+    deadline = Middleware(BodyDeadline, seconds=settings.body_read_timeout)
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[*(middleware or []), *own],
+        middleware=[deadline, *(middleware or []), *own],
         exception_handlers={HTTPException: _json_http_error, Exception: _json_internal_error},
     )

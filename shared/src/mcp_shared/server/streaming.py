@@ -2,7 +2,9 @@
 
 A producer runs in its own task and emits events; the relay hands them out in order, followed by
 the final result or the error. The first item is awaited before any response is sent, so a call that
-fails before its first chunk can still answer with a plain JSON error and a proper status.
+fails before its first chunk can still answer with a plain JSON error and a proper status. A client
+that leaves stops the producer: before the first item through :meth:`StreamRelay.first_while_connected`,
+after it by closing the stream of items.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
+from starlette.types import Receive
 
 from mcp_shared.errors import ServiceError
+from mcp_shared.server.disconnect import ClientDisconnected, unless_disconnected
 from mcp_shared.server.tools import EventSink, StreamEvent
 
 _QUEUE_SIZE = 256
@@ -54,6 +58,19 @@ class StreamRelay(Generic[ResultT]):
             if self._first.error is not None:
                 await self._task
         return self._first
+
+    async def first_while_connected(self, receive: Receive) -> Relayed[ResultT] | None:
+        """The first item; None when the client disconnects before it (the producer is then stopped)."""
+        try:
+            return await unless_disconnected(receive, self.first())
+        except ClientDisconnected:
+            await self.cancel()
+            return None
+
+    async def cancel(self) -> None:
+        """Stop the producer (nobody will read what it makes) and wait until it has cleaned up."""
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
 
     async def items(self) -> AsyncIterator[Relayed[ResultT]]:
         """Every item from the first to the final result or error; closing early cancels the producer."""

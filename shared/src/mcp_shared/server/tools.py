@@ -7,6 +7,7 @@ the same arguments are validated the same way and fail with the same structured 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -151,6 +152,9 @@ class ToolRegistry:
             return await spec.handler(args, ctx)
         except ServiceError as exc:
             outcome, error_message = str(exc.error_type), exc.message
+            raise
+        except asyncio.CancelledError:
+            outcome = "cancelled"  # the caller left (disconnected, or cancelled its MCP request)
             raise
         except Exception:
             outcome = "internal"
