@@ -241,11 +241,13 @@ def debate_process(
         name,
         [sys.executable, "-m", "mcp_debate", "serve", "--port", str(port), "--database", str(database)],
         clean_env(
-            LOG_LEVEL="INFO",
-            LLM_SERVICE_URL=llm_url,
-            LLM_RETRY_INITIAL_WAIT="0.05",
-            LLM_RETRY_MAX_WAIT="0.5",
-            **env,
+            **{
+                "LOG_LEVEL": "INFO",
+                "LLM_SERVICE_URL": llm_url,
+                "LLM_RETRY_INITIAL_WAIT": "0.05",
+                "LLM_RETRY_MAX_WAIT": "0.5",
+                **env,  # a test may override any of these
+            }
         ),
         port,
     )

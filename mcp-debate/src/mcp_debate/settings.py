@@ -34,7 +34,9 @@ class DebateSettings(ServiceSettings):
     llm_max_connections: int = Field(
         default=256, ge=1, description="HTTP connections to mcp-llm: the most LLM calls in flight at once."
     )
-    llm_retry_attempts: int = Field(default=3, ge=1, le=10, description="Attempts per mcp-llm call.")
+    llm_retry_attempts: int = Field(
+        default=3, ge=1, le=10, description="Attempts per mcp-llm call when mcp-llm cannot be reached."
+    )
     llm_retry_initial_wait: float = Field(default=0.5, ge=0.0)
     llm_retry_max_wait: float = Field(default=10.0, ge=0.0)
 
@@ -53,7 +55,8 @@ class DebateSettings(ServiceSettings):
     run_retry_window: float = Field(
         default=60.0,
         ge=0.0,
-        description="Seconds a run keeps retrying a turn that fails for a passing reason (mcp-llm down).",
+        description="Seconds a run keeps retrying a turn that fails for a passing reason (mcp-llm down); "
+        "then the debate is failed, and resume_debate continues it.",
     )
     resume_runs_on_start: bool = Field(
         default=True, description="Continue runs that were in progress when the service stopped."

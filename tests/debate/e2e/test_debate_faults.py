@@ -6,6 +6,7 @@ import asyncio
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from mcp import Client
 from tests.conftest import ServiceProcess, llm_process, wait_until
 from tests.debate.conftest import call, create, debate_args, debate_process, post, tool_error
 from tests.fakes.server import free_port
+from tests.metrics import metric
 
 pytestmark = pytest.mark.slow
 
@@ -177,12 +179,81 @@ async def test_two_concurrent_turns_from_two_processes_on_one_database_make_one_
         second.stop()
 
 
-def test_transient_failures_are_retried(debate_server: ServiceProcess) -> None:
-    # mcp-llm tries the provider 3 times; the debate service's retry makes the 4th attempt, which answers
-    debate_id = create(debate_server, model="mock-fail-server-error-4", topic="Retries?")["id"]
+def provider_attempts(llm: ServiceProcess, model: str) -> float:
+    """Provider calls mcp-llm made for a model: each call once, plus its retries."""
+    calls = metric(llm.url, "llm_requests_total", model=model)
+    return calls + metric(llm.url, "llm_retries_total", model=model)
+
+
+def test_a_failing_provider_is_retried_by_mcp_llm_alone(
+    llm_mock: ServiceProcess, debate_server: ServiceProcess
+) -> None:
+    model = "mock-fail-server-error-1000"  # fails every attempt this test makes; a label of its own
+    debate_id = create(debate_server, model=model, topic="Retried where?")["id"]
+    debate_retries = metric(debate_server.url, "debate_llm_retries")
     turn = post(debate_server, "get_next_turn", {"debate_id": debate_id})
-    assert turn.status_code == 200, turn.text
-    assert turn.json()["message"]["turn"] == 1
+    assert turn.status_code == 502 and turn.json()["error"]["type"] == "provider_unavailable", turn.text
+    # mcp-llm's RETRY_MAX_ATTEMPTS (3), not 3 more for each of mcp-debate's LLM_RETRY_ATTEMPTS (9)
+    assert provider_attempts(llm_mock, model) == 3
+    assert metric(debate_server.url, "debate_llm_retries") == debate_retries
+    assert debate_view(debate_server, debate_id)["state"] == "running"  # a call that waiting may fix
+
+
+def test_mcp_llm_restarting_is_retried_by_mcp_debate(tmp_path: Path) -> None:
+    llm = llm_process(port=free_port()).start()
+    debate = debate_process(
+        llm.url, tmp_path / "d.db", LLM_RETRY_ATTEMPTS="10", LLM_RETRY_MAX_WAIT="2"
+    ).start()
+    try:
+        debate_id = create(debate, topic="Back in a moment?")["id"]
+        llm.stop()
+        caller: dict[str, httpx.Response] = {}
+        waiting = threading.Thread(
+            target=lambda: caller.update(turn=post(debate, "get_next_turn", {"debate_id": debate_id}))
+        )
+        waiting.start()
+        wait_until(lambda: metric(debate.url, "debate_llm_retries") >= 1, what="mcp-debate to retry")
+        llm.start()
+        waiting.join(timeout=60)
+        assert caller["turn"].status_code == 200, caller["turn"].text
+        assert caller["turn"].json()["message"]["turn"] == 1
+        assert [t for t, _, _ in turns_in(tmp_path / "d.db", debate_id)] == [1]
+    finally:
+        debate.stop()
+        llm.stop()
+
+
+def test_a_run_that_outlasts_its_retry_window_fails_then_resumes_to_the_end(tmp_path: Path) -> None:
+    database = tmp_path / "d.db"
+    llm = llm_process(port=free_port()).start()
+    debate = debate_process(llm.url, database, RUN_RETRY_WINDOW="1", LLM_RETRY_ATTEMPTS="1").start()
+    try:
+        debate_id = create(debate, topic="Outage?")["id"]
+        assert post(debate, "get_next_turn", {"debate_id": debate_id}).status_code == 200
+        llm.stop()
+        started = time.monotonic()
+        run = post(debate, "run_debate", {"debate_id": debate_id})
+        assert time.monotonic() - started < 20
+        assert run.status_code == 503 and run.json()["error"]["type"] == "provider_unavailable", run.text
+
+        view = debate_view(debate, debate_id)
+        assert (view["state"], view["turns_taken"], view["run_target"]) == ("failed", 1, 6)
+        assert view["last_error"]["type"] == "provider_unavailable"
+        assert "unreachable" in view["last_error"]["message"] and view["last_error"]["participant"] == "Con"
+        assert view["last_error"]["retried_for_s"] >= 1
+        assert [t for t, _, _ in turns_in(database, debate_id)] == [1]
+
+        llm.start()
+        resumed = post(debate, "resume_debate", {"debate_id": debate_id})
+        assert resumed.status_code == 200 and resumed.json()["state"] == "running", resumed.text
+        wait_until(lambda: debate_view(debate, debate_id)["state"] == "completed", timeout=60, what="the end")
+        after = turns_in(database, debate_id)
+        assert [t for t, _, _ in after] == [1, 2, 3, 4, 5, 6]  # none missing, none twice
+        assert [speaker for _, _, speaker in after] == ["Pro", "Con", "Judge"] * 2
+        assert debate_view(debate, debate_id)["last_error"] is None
+    finally:
+        debate.stop()
+        llm.stop()
 
 
 def test_an_error_retrying_cannot_fix_fails_the_debate_and_resume_retries_the_same_turn(

@@ -1,9 +1,11 @@
 """``LLMServiceClient``: the debate service's only way to an LLM, through mcp-llm's tools over MCP.
 
-Calls are retried when waiting can help (mcp-llm unreachable or restarting, a provider's rate
-limit or outage), with jittered exponential backoff that honours ``retry_after``. A streamed call
-is retried only before its first chunk has been passed on, so a caller never sees text twice.
-Every error that leaves names the debate and participant it belongs to.
+Calls are retried only when mcp-llm could not be reached (down, restarting, a connection reset),
+with jittered exponential backoff. An error mcp-llm answers with (a provider's rate limit, outage or
+timeout) comes after mcp-llm's own retries and is not retried again here: three attempts on each side
+would make nine provider calls of one failing turn. A streamed call is retried only before its first
+chunk has been passed on, so a caller never sees text twice. Every error that leaves names the debate
+and participant it belongs to.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from mcp import Client
 
 from mcp_debate.llm.errors import (
     CallScope,
+    GatewayAnswered,
     from_link_failure,
     from_tool_error,
     is_retryable,
@@ -169,7 +172,9 @@ class LLMServiceClient:
             attempt += 1
             try:
                 return await self._once(operation)
-            except ServiceError as error:
+            except GatewayAnswered as answered:
+                raise scoped(answered.error, scope) from None
+            except ServiceError as error:  # mcp-llm was not reached
                 wait = self.retry.wait_before(attempt, error) if may_retry() else None
                 if wait is None:
                     raise scoped(error, scope) from None
@@ -181,7 +186,8 @@ class LLMServiceClient:
                 await asyncio.sleep(wait)
 
     async def _once(self, operation: Callable[[Client], Awaitable[T]]) -> T:
-        """One attempt; every failure comes out as a :class:`ServiceError`."""
+        """One attempt: an error mcp-llm answered with comes out as :class:`GatewayAnswered`, a failure
+        to reach it as a :class:`ServiceError`."""
         try:
             client = await self._link.client()
         except LinkDown as exc:
@@ -192,7 +198,7 @@ class LLMServiceClient:
             ) from None
         try:
             return await operation(client)
-        except ServiceError:
+        except (ServiceError, GatewayAnswered):
             raise
         except Exception as exc:
             error, broken = from_link_failure(exc, self.url, self.call_timeout)
@@ -203,7 +209,7 @@ class LLMServiceClient:
 
 def _structured(tool: str, result: Any) -> dict[str, Any]:
     if result.is_error:
-        raise from_tool_error(result)
+        raise GatewayAnswered(from_tool_error(result))
     if result.structured_content is None:
         raise InternalError(f"mcp-llm returned no structured result for {tool}")
     return dict(result.structured_content)

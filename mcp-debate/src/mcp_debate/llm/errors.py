@@ -48,7 +48,19 @@ class CallScope:
         return ", ".join(parts)
 
 
+class GatewayAnswered(Exception):
+    """mcp-llm answered the call with an error, after its own retries: retrying it here would multiply them.
+
+    Only a failure to reach mcp-llm at all (down, restarting, a connection reset) is retried by the client.
+    """
+
+    def __init__(self, error: ServiceError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 def is_retryable(error: ServiceError) -> bool:
+    """Whether waiting could fix the error (a provider outage, mcp-llm unreachable)."""
     return isinstance(error, LLMProviderError) and error.retryable
 
 

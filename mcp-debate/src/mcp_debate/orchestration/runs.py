@@ -5,6 +5,10 @@ run outlives the call that started it: a caller that disconnects leaves it runni
 restarted after a crash picks it up where the last committed turn left it. Pause stops a run after
 the turn in flight and keeps its target for resume; cancel drops it.
 
+A turn that fails for a passing reason (mcp-llm restarting, a provider outage) is tried again for
+``RUN_RETRY_WINDOW`` seconds. A run that gives up, then or on an error waiting cannot fix, marks its
+debate ``failed`` with the error in ``last_error`` and keeps its target: ``resume_debate`` continues it.
+
 Callers that want to see the turns subscribe with :meth:`DebateRunner.watch` and get each committed
 turn, then the reason the run stopped.
 """
@@ -18,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import Debate, Message
 from mcp_debate.domain.states import Action, DebateState, transition
 from mcp_debate.llm.errors import is_retryable
@@ -167,14 +172,27 @@ class DebateRunner:
                     retries += 1
                     await asyncio.sleep(min(RUN_RETRY_MAX_WAIT, 0.25 * 2**retries))
                     continue
-                if after.state is DebateState.RUNNING:  # a failure waiting cannot outlast: the run ends
-                    async with self.db.write() as conn:
-                        await debate_rows.update(conn, debate_id, run_target=None)
-                stopped: StopReason = "failed" if after.state is DebateState.FAILED else "error"
-                self._publish(debate_id, RunEvent(stopped=stopped, error=error))
+                if after.state is DebateState.RUNNING:  # the run cannot go on, and says so
+                    await self._fail(debate_id, error, waited=now - failing_since)
+                self._publish(debate_id, RunEvent(stopped="failed", error=error))
                 return
             failing_since, retries = None, 0
             self._publish(debate_id, RunEvent(message=outcome.message))
+
+    async def _fail(self, debate_id: str, error: ServiceError, waited: float) -> None:
+        """A run that gives up leaves its debate ``failed`` with the error, never ``running`` with no run.
+
+        The target is kept, so ``resume_debate`` continues the run from the first missing turn.
+        """
+        async with self.db.write() as conn:
+            current = await debate_rows.progress(conn, debate_id)
+            if current is None or current.state is not DebateState.RUNNING:
+                return
+            last_error = {**error.to_payload()["error"], "at": utc_now(), "retried_for_s": round(waited, 1)}
+            await debate_rows.update(
+                conn, debate_id, state=transition(current.state, Action.FAIL), last_error=last_error
+            )
+        logger.warning("run of %s gave up after %.1f s: %s", debate_id, waited, error.message)
 
     async def _reason_to_stop(self, debate: Debate) -> StopReason | None:
         if debate.state is DebateState.COMPLETED:
