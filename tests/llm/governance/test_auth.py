@@ -13,7 +13,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from mcp_llm.__main__ import main as cli
-from mcp_llm.governance.keys import KeyRing, generate_key, hash_key
+from mcp_shared.auth import KeyRing, generate_key, hash_key
 from tests.conftest import ServiceProcess
 from tests.llm.governance.conftest import ApiKey, make_key, unique
 
