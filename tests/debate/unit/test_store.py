@@ -173,3 +173,24 @@ async def test_deleting_a_debate_cascades(db: Database) -> None:
         assert await message_rows.count(conn, "deb_1") == 0
         left = await (await conn.execute("SELECT COUNT(*) FROM participants")).fetchone()
         assert left[0] == 0
+
+
+async def test_a_read_cancelled_while_it_begins_leaves_no_open_transaction_behind(db: Database) -> None:
+    """A caller that goes away (a cancelled MCP request) mid-BEGIN must not poison the reader it held."""
+    async with db.write() as conn:
+        await debate_rows.insert(conn, a_debate())
+
+    async def reader(entered: asyncio.Event) -> None:
+        entered.set()
+        async with db.read() as conn:
+            await debate_rows.get(conn, "deb_1")
+
+    for _ in range(20):  # cancel at every early point of the block, on both readers
+        entered = asyncio.Event()
+        task = asyncio.create_task(reader(entered))
+        await entered.wait()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        for _ in range(2):
+            async with db.read() as conn:
+                assert await debate_rows.organization_of(conn, "deb_1") == "default"
