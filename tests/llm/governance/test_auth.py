@@ -46,8 +46,10 @@ def test_no_key_or_a_wrong_key_is_401_on_every_protected_route(tenants) -> None:
             ]:
                 response = http.request(method, path, json={"messages": USER}, headers=headers)
                 assert response.status_code == 401, (path, response.text)
-                assert response.json()["error"]["type"] == "authentication"
-                assert response.headers["www-authenticate"].startswith("Bearer")
+                error = response.json()["error"]
+                assert error["type"] == "authentication"
+                assert error["message"].endswith(": send 'Authorization: Bearer <key>'")
+                assert response.headers["www-authenticate"] == 'Bearer realm="mcp-llm"'
         assert http.get("/healthz").status_code == 200  # probes and scrapers need no key
         assert http.get("/metrics").status_code == 200
         ok = http.post("/tools/complete", json={"provider": "mock", "messages": USER}, headers=alpha.headers)
