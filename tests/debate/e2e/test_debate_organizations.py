@@ -20,7 +20,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from mcp_shared.auth import KeyRing
-from tests.conftest import ServiceProcess, llm_process, wait_until
+from tests.conftest import ROOT, ServiceProcess, clean_env, llm_process, wait_until
 from tests.debate.conftest import debate_args, debate_process
 from tests.llm.governance.conftest import ApiKey, make_key, unique
 
@@ -267,3 +267,28 @@ def test_keygen_prints_a_key_and_the_entry_that_admits_it() -> None:
         text=True,
     )
     assert refused.returncode == 2 and "keygen needs --organization NAME" in refused.stderr
+
+
+def test_the_command_line_presents_its_key_from_the_environment(tenants: Tenants) -> None:
+    def run(**env: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "mcp_debate", "run", "--url", tenants.debate.url, "-r", "1"]
+        return subprocess.run(
+            [*command, "--no-export", "--plain"],
+            env=clean_env(**env),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    refused = run()
+    assert refused.returncode == 2, refused.stderr
+    assert "requires an API key" in refused.stderr and "MCP_DEBATE_API_KEY" in refused.stderr
+    wrong = run(MCP_DEBATE_API_KEY=make_key("x").key)
+    assert wrong.returncode == 2 and "refused the key in MCP_DEBATE_API_KEY" in wrong.stderr
+    done = run(MCP_DEBATE_API_KEY=tenants.acme.key)
+    assert done.returncode == 0, done.stderr
+    debate_id = done.stdout.split("Debate ")[-1].split()[0]
+    mine = httpx.get(f"{tenants.debate.url}/debates/{debate_id}", headers=tenants.acme.headers, timeout=10)
+    assert mine.json()["state"] == "completed" and mine.json()["organization_id"] == tenants.acme.organization
+    assert tenants.acme.key not in done.stdout + done.stderr + refused.stderr
