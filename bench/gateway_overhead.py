@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import RawHTTPConnection, Result, post_request, run_load
-from mcp_llm.governance.keys import generate_key, hash_key
+from mcp_shared.auth import generate_key, hash_key
 
 HOST = "127.0.0.1"
 RESULTS = Path(__file__).parent / "results" / "gateway_overhead.json"

@@ -58,6 +58,15 @@ def test_compose_file_validates_and_wires_the_services() -> None:
     assert "healthcheck" in services["redis"]
 
 
+def test_compose_passes_the_key_settings_to_both_services() -> None:
+    services = compose_config()["services"]
+    for name in ("mcp-llm", "mcp-debate"):
+        assert {"AUTH_ENABLED", "API_KEYS", "METRICS_AUTH"} <= set(services[name]["environment"]), name
+    assert {"AUTH_ADMIN_ORGANIZATIONS", "AUTH_SERVICE_ORGANIZATIONS"} <= set(
+        services["mcp-llm"]["environment"]
+    )
+
+
 @pytest.mark.parametrize("settings_class", [LLMSettings, DebateSettings], ids=lambda c: c.__name__)
 def test_env_example_lists_every_setting(settings_class: type) -> None:
     listed = {

@@ -95,6 +95,23 @@ def test_configured_secrets_and_key_shapes_are_redacted() -> None:
     assert secret not in AuthenticationError(f"bad key {secret}").to_payload()["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("send 'Authorization: Bearer <key>'", "send 'Authorization: Bearer <key>'"),
+        ("Authorization: Bearer", "Authorization: Bearer"),
+        ("api_key=<your key>", "api_key=<your key>"),
+        ("Authorization: Bearer tok3n-value-99", "Authorization: Bearer [REDACTED]"),
+        ('{"Authorization": "Bearer tok3n-value-99"}', '{"Authorization": "Bearer [REDACTED]"}'),
+        ("authorization: Basic dXNlcjpwYXNz", "authorization: Basic [REDACTED]"),
+        ("Authorization: tok3n-value-99", "Authorization: [REDACTED]"),
+        ("x-api-key: tok3n-value-99", "x-api-key: [REDACTED]"),
+    ],
+)
+def test_help_text_survives_redaction_and_tokens_after_a_scheme_do_not(text: str, cleaned: str) -> None:
+    assert redact(text) == cleaned
+
+
 def test_validation_errors_name_every_field_without_echoing_values() -> None:
     with pytest.raises(ValidationError) as caught:
         CompletionRequest.model_validate(

@@ -1,5 +1,6 @@
 """Command line: ``mcp-debate`` (or ``mcp-debate serve``): MCP over streamable HTTP plus plain HTTP on
-MCP_PORT; ``mcp-debate stdio``: MCP over stdin/stdout; ``mcp-debate run``: run a debate in the terminal."""
+MCP_PORT; ``mcp-debate stdio``: MCP over stdin/stdout; ``mcp-debate run``: run a debate in the terminal;
+``mcp-debate keygen --organization NAME``: a new API key and the ``API_KEYS`` entry that admits it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mcp_debate.cli import add_run_arguments, run_command
 from mcp_debate.cli.local import embedded_llm
 from mcp_debate.service import DebateService
 from mcp_debate.settings import DebateSettings
+from mcp_shared.auth import keygen
 from mcp_shared.logging import configure_logging
 from mcp_shared.server import run_http, run_stdio, serve_stdio
 
@@ -35,10 +37,15 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--database", type=Path, help="SQLite file (DATABASE_PATH)")
         sub.add_argument("--llm-url", help="mcp-llm's URL (LLM_SERVICE_URL)")
     add_run_arguments(commands.add_parser("run", help="run a debate in the terminal, streaming each turn"))
+    keygen_parser = commands.add_parser(
+        "keygen", help="print a new API key for --organization and the API_KEYS entry that admits it"
+    )
+    keygen_parser.add_argument("--organization", help="the organization the key belongs to")
+    keygen_parser.set_defaults(subparser=keygen_parser)
     return parser
 
 
-COMMANDS = ("serve", "stdio", "run")
+COMMANDS = ("serve", "stdio", "run", "keygen")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,6 +55,9 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "run":
         sys.exit(run_command(args))
+    if args.command == "keygen":
+        keygen(args.subparser, args.organization)
+        return
     overrides = {
         key: value
         for key, value in (

@@ -9,11 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from mcp_debate.access import caller_organization
 from mcp_debate.exports import render
 from mcp_debate.orchestrator import Orchestrator
 from mcp_debate.tools import ExportArgs, ListDebatesArgs
 from mcp_shared.errors import ServiceError
 from mcp_shared.server.http_app import error_response
+from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY
 from mcp_shared.validation import describe_validation_error
 
 
@@ -41,7 +43,10 @@ def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
     q = orc.queries
 
     async def guarded(request: Request, view: Any) -> Response:
+        """Run the view once the caller is known to own the debate the path names (if it names one)."""
         try:
+            if "id" in request.path_params:
+                await orc.check_access(request.path_params["id"], _caller(request))
             return await view(request)
         except ServiceError as exc:
             return error_response(exc)
@@ -49,7 +54,7 @@ def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
     async def debate_list(request: Request) -> Response:
         async def view(r: Request) -> Response:
             args = _query(r, ListDebatesArgs)
-            return _json(await q.debates(args.state, args.limit, args.offset))
+            return _json(await q.debates(_caller(r), args.state, args.limit, args.offset))
 
         return await guarded(request, view)
 
@@ -87,6 +92,10 @@ def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
         Route("/debates/{id}/context", context, methods=["GET"]),
         Route("/debates/{id}/export", export, methods=["GET"]),
     ]
+
+
+def _caller(request: Request) -> str:
+    return caller_organization(request.scope.get(ORGANIZATION_SCOPE_KEY))
 
 
 async def _as_json(pending: Any) -> Response:

@@ -11,6 +11,7 @@ from mcp_debate.orchestration.contexts import ContextAssembler
 from mcp_debate.orchestration.creation import CreateDebateArgs, create_debate
 from mcp_debate.orchestration.debate_summaries import DebateSummaries
 from mcp_debate.orchestration.lifecycle import Lifecycle
+from mcp_debate.orchestration.lookup import require_owned
 from mcp_debate.orchestration.queries import Queries
 from mcp_debate.orchestration.runs import DebateRunner
 from mcp_debate.orchestration.turns import TurnRunner
@@ -42,8 +43,14 @@ class Orchestrator:
         self.queries = Queries(db, self.runner, self.contexts)
         self.summaries = DebateSummaries(db, maker, self.contexts, metrics)
 
-    async def create(self, args: CreateDebateArgs) -> Debate:
-        return await create_debate(args, self.llm, self.db, self.margin)
+    async def create(self, args: CreateDebateArgs, organization: str) -> Debate:
+        return await create_debate(args, self.llm, self.db, self.margin, organization)
+
+    async def check_access(self, debate_id: str, organization: str) -> None:
+        """Raise the unknown-debate error unless ``organization`` owns the debate (checked at every edge:
+        tools, resources and HTTP mirrors, before anything reads or changes the debate)."""
+        async with self.db.read() as conn:
+            await require_owned(conn, debate_id, organization)
 
     async def aclose(self) -> None:
         """Stop runs and turns in flight (their progress is kept: runs resume at the next start)."""

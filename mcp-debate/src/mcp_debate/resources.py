@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from mcp_debate.access import caller_organization, owned_resource
 from mcp_debate.orchestrator import Orchestrator
 from mcp_shared.server.resources import ResourceSpec
 from mcp_shared.server.tools import CallContext
 
 
 def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
+    """The resources; those naming a debate (``{id}``) check its owner first."""
     q = orc.queries
 
     async def debate_list(params: dict[str, str], call: CallContext) -> Any:
-        return (await q.debates()).model_dump(mode="json")
+        return (await q.debates(caller_organization(call.organization_id))).model_dump(mode="json")
 
     async def debate(params: dict[str, str], call: CallContext) -> Any:
         return (await q.debate(params["id"])).model_dump(mode="json")
@@ -27,7 +29,7 @@ def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
     async def context(params: dict[str, str], call: CallContext) -> Any:
         return (await q.context(params["id"])).model_dump(mode="json")
 
-    return [
+    specs = [
         ResourceSpec("debates://list", "debates", "Every debate, newest first, with its state.", debate_list),
         ResourceSpec(
             "debates://{id}", "debate", "One debate: state, participants, progress and ledger.", debate
@@ -44,3 +46,4 @@ def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
             context,
         ),
     ]
+    return [owned_resource(spec, orc) for spec in specs]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from prometheus_client import CollectorRegistry, Gauge
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from mcp_debate import __version__
@@ -17,6 +18,7 @@ from mcp_debate.resources import build_resources
 from mcp_debate.settings import DebateSettings
 from mcp_debate.store import Database
 from mcp_debate.tools import build_tools
+from mcp_shared.auth import HttpAuth
 from mcp_shared.errors import ServiceError
 from mcp_shared.server.metrics import ToolMetrics
 from mcp_shared.server.resources import ResourceRegistry
@@ -24,6 +26,9 @@ from mcp_shared.server.service import CheckResult
 from mcp_shared.server.tools import ToolRegistry
 
 logger = logging.getLogger(__name__)
+
+PROTECTED_PREFIXES = ("/mcp", "/tools", "/debates")
+"""Routes that need a key when AUTH_ENABLED is on (``/metrics`` too with METRICS_AUTH)."""
 
 INSTRUCTIONS = (
     "Debates between LLM participants, each on its own provider and model through mcp-llm. "
@@ -45,6 +50,7 @@ class DebateService:
     def __init__(self, settings: DebateSettings) -> None:
         settings.register_secrets()
         self.settings = settings
+        self.auth = HttpAuth(settings, PROTECTED_PREFIXES, realm=self.name)
         self.metrics_registry = CollectorRegistry()
         self.db = Database(settings.database_path, readers=settings.database_readers)
         self.llm = LLMServiceClient(
@@ -105,3 +111,7 @@ class DebateService:
 
     def http_routes(self) -> list[BaseRoute]:
         return mirror_routes(self.orchestrator)
+
+    def http_middleware(self) -> list[Middleware]:
+        """Bearer-key authentication on the HTTP transports when AUTH_ENABLED is set."""
+        return self.auth.middleware()

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from mcp_debate.access import caller_organization, owned_tool
 from mcp_debate.domain.models import Debate, DebateView, Message, Summary
 from mcp_debate.domain.states import DebateState
 from mcp_debate.exports import FORMAT_ALIASES, ExportFormat, render
@@ -104,10 +105,10 @@ def turn_line(message: Message) -> str:
 
 
 def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
-    """The tool specs, bound to this process's orchestrator."""
+    """The tool specs, bound to this process's orchestrator; those naming a debate check its owner first."""
 
     async def create_debate(args: CreateDebateArgs, call: CallContext) -> DebateView:
-        debate = await orc.create(args)
+        debate = await orc.create(args, caller_organization(call.organization_id))
         return await orc.queries.debate(debate.id)
 
     async def add_message(args: AddMessageArgs, call: CallContext) -> Message:
@@ -168,7 +169,8 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
         )
 
     async def list_debates(args: ListDebatesArgs, call: CallContext) -> DebateList:
-        return await orc.queries.debates(args.state, args.limit, args.offset)
+        organization = caller_organization(call.organization_id)
+        return await orc.queries.debates(organization, args.state, args.limit, args.offset)
 
     async def get_debate(args: DebateRef, call: CallContext) -> DebateView:
         return await orc.queries.debate(args.debate_id)
@@ -185,7 +187,7 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
         await orc.lifecycle.cancel(args.debate_id)
         return await orc.queries.debate(args.debate_id)
 
-    return [
+    specs: list[ToolSpec[Any]] = [
         ToolSpec(
             "create_debate",
             "Create a debate: a topic, participants (each with a stance and its own provider and model "
@@ -277,6 +279,7 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
             DebateView,
         ),
     ]
+    return [owned_tool(spec, orc) for spec in specs]
 
 
 def _turn_result(message: Message, debate: Debate, joined: bool) -> TurnResult:

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from mcp_llm.governance.keys import generate_key, hash_key
 from mcp_llm.service import LLMService
 from mcp_llm.settings import LLMSettings
+from mcp_shared.auth import keygen
 from mcp_shared.logging import configure_logging
 from mcp_shared.server import run_http, run_stdio
 
@@ -39,14 +38,6 @@ def main(argv: list[str] | None = None) -> None:
         run_stdio(service)
     else:
         run_http(service, settings)
-
-
-def keygen(parser: argparse.ArgumentParser, organization: str | None) -> None:
-    """Print a key (give it to the caller; it is shown only here) and the entry to add to API_KEYS."""
-    if not organization or ":" in organization or "," in organization:
-        parser.error("keygen needs --organization NAME (without ':' or ',')")
-    key = generate_key()
-    sys.stdout.write(f"key:      {key}\nAPI_KEYS: {organization}:{hash_key(key)}\n")
 
 
 if __name__ == "__main__":

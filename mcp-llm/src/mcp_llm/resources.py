@@ -7,12 +7,16 @@ from typing import Any
 from mcp_llm.gateway.conversations import ConversationStore
 from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.providers.registry import ProviderRegistry
+from mcp_shared.auth import OrganizationPolicy
 from mcp_shared.server.resources import ResourceSpec
 from mcp_shared.server.tools import CallContext
 
 
 def build_resources(
-    providers: ProviderRegistry, lister: ModelLister, conversations: ConversationStore
+    providers: ProviderRegistry,
+    lister: ModelLister,
+    conversations: ConversationStore,
+    organizations: OrganizationPolicy,
 ) -> list[ResourceSpec]:
     async def provider_list(params: dict[str, str], call: CallContext) -> Any:
         return {
@@ -35,11 +39,12 @@ def build_resources(
         return listing.model_dump(mode="json")
 
     async def conversation(params: dict[str, str], call: CallContext) -> Any:
-        exchanges = await conversations.read(params["conversation_id"])
-        if call.organization_id is not None:  # authenticated callers see only their organization's exchanges
-            exchanges = [e for e in exchanges if e.organization_id == call.organization_id]
+        """The conversation of the organization the caller acts for (its own, for an ordinary key)."""
+        organization = organizations.acting_for(call.organization_id, params.get("organization_id"))
+        exchanges = await conversations.read(organization, params["conversation_id"])
         return {
             "conversation_id": params["conversation_id"],
+            "organization_id": organization,
             "exchanges": [e.model_dump(mode="json") for e in exchanges],
         }
 
@@ -56,7 +61,14 @@ def build_resources(
         ResourceSpec(
             "llm://conversations/{conversation_id}",
             "conversation",
-            "The exchanges sent with this conversation_id.",
+            "The exchanges your organization sent with this conversation_id.",
+            conversation,
+        ),
+        ResourceSpec(
+            "llm://conversations/{organization_id}/{conversation_id}",
+            "organization-conversation",
+            "The exchanges an organization sent with this conversation_id (for callers that may act for "
+            "other organizations: stdio, authentication off, service keys; others get their own).",
             conversation,
         ),
     ]

@@ -15,9 +15,7 @@ from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.gateway.resolution import TargetResolver
 from mcp_llm.gateway.retry import RetryPolicy
-from mcp_llm.governance.auth import AuthMiddleware
 from mcp_llm.governance.build import build_governance
-from mcp_llm.governance.keys import KeyRing
 from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
 from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
@@ -27,10 +25,14 @@ from mcp_llm.settings import LLMSettings
 from mcp_llm.state.redis_link import RedisLink
 from mcp_llm.tokens import TokenCounter
 from mcp_llm.tools import build_tools
+from mcp_shared.auth import HttpAuth, OrganizationPolicy
 from mcp_shared.server.metrics import ToolMetrics
 from mcp_shared.server.resources import ResourceRegistry
 from mcp_shared.server.service import CheckResult
 from mcp_shared.server.tools import ToolRegistry
+
+PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1")
+"""Routes that need a key when AUTH_ENABLED is on (``/metrics`` too with METRICS_AUTH)."""
 
 INSTRUCTIONS = (
     "One interface to many LLM providers (openai, claude, gemini, llama/Ollama, grok, qwen, "
@@ -64,10 +66,13 @@ class LLMService:
         self.catalog = Catalog(prices)
         self.providers = ProviderRegistry(settings)
         self.lister = ModelLister(self.providers, self.catalog)
+        bounds = (
+            settings.conversation_ttl,
+            settings.conversation_max_exchanges,
+            settings.conversation_max_per_organization,
+        )
         conversations: ConversationStore = (
-            RedisConversations(self.redis, settings.conversation_ttl, settings.conversation_max_exchanges)
-            if self.redis
-            else MemoryConversations(settings.conversation_ttl, settings.conversation_max_exchanges)
+            RedisConversations(self.redis, *bounds) if self.redis else MemoryConversations(*bounds)
         )
         cache = ResponseCache(
             RedisBackend(self.redis) if self.redis else MemoryBackend(settings.cache_max_entries),
@@ -80,9 +85,9 @@ class LLMService:
         )
         tokens = self.tokens = TokenCounter()
         resolver = TargetResolver(self.providers, self.catalog)
-        self.keys = KeyRing(settings.api_keys)
-        if settings.auth_enabled and not len(self.keys):
-            raise ValueError("AUTH_ENABLED is true but API_KEYS is empty: no caller could get in")
+        self.auth = HttpAuth(settings, PROTECTED_PREFIXES, realm=self.name)
+        self.keys = self.auth.keys
+        organizations = _organization_policy(settings, self.keys.organizations)
         self.governance = build_governance(
             settings,
             redis=self.redis,
@@ -106,6 +111,7 @@ class LLMService:
                 settings.retry_max_attempts, settings.retry_initial_wait, settings.retry_max_wait
             ),
             metrics=GatewayMetrics(self.metrics_registry),
+            organizations=organizations,
             governance=self.governance,
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
@@ -116,7 +122,9 @@ class LLMService:
             ],
             ToolMetrics(self.metrics_registry, "mcp_llm"),
         )
-        self.resources = ResourceRegistry(build_resources(self.providers, self.lister, conversations))
+        self.resources = ResourceRegistry(
+            build_resources(self.providers, self.lister, conversations, organizations)
+        )
 
     async def start(self) -> None:
         self.catalog.models("openai")  # build the catalog (price lookups) before the first call needs it
@@ -181,6 +189,15 @@ class LLMService:
 
     def http_middleware(self) -> list[Middleware]:
         """Bearer-key authentication on the HTTP transports when AUTH_ENABLED is set."""
-        if not self.settings.auth_enabled:
-            return []
-        return [Middleware(AuthMiddleware, keys=self.keys)]
+        return self.auth.middleware()
+
+
+def _organization_policy(settings: LLMSettings, with_keys: frozenset[str]) -> OrganizationPolicy:
+    """Service organizations must hold a key: a name with none is a typo that would silently do nothing."""
+    if settings.auth_enabled:
+        keyless = sorted(set(settings.auth_service_organizations) - with_keys)
+        if keyless:
+            raise ValueError(
+                f"AUTH_SERVICE_ORGANIZATIONS names {', '.join(keyless)}, which has no key in API_KEYS"
+            )
+    return OrganizationPolicy(settings.auth_service_organizations)

@@ -78,6 +78,9 @@ class LLMSettings(ServiceSettings):
     # Conversations.
     conversation_ttl: int = Field(default=86_400, ge=60)
     conversation_max_exchanges: int = Field(default=200, ge=1)
+    conversation_max_per_organization: int = Field(
+        default=1000, ge=1, description="Conversations kept per organization; its least recent go first."
+    )
 
     # Retries.
     retry_max_attempts: int = Field(default=3, ge=1, le=10)
@@ -85,15 +88,14 @@ class LLMSettings(ServiceSettings):
     retry_max_wait: float = Field(default=10.0, ge=0.0)
 
     # --- Governance: keys, quotas, usage, queues, health, fallbacks ----------------------------
-    auth_enabled: bool = Field(
-        default=False, description="Require 'Authorization: Bearer <key>' on /mcp, /tools and /usage."
-    )
-    api_keys: CsvList = Field(
-        default_factory=list,
-        description="'organization:sha256:<hex>' per key (the SHA-256 of the key, never the key itself).",
-    )
+    # AUTH_ENABLED, API_KEYS and METRICS_AUTH are common to both services (ServiceSettings).
     auth_admin_organizations: CsvList = Field(
         default_factory=list, description="Organizations whose keys may read every organization's usage."
+    )
+    auth_service_organizations: CsvList = Field(
+        default_factory=list,
+        description="Organizations whose keys may act for another organization by passing organization_id "
+        "(a service such as mcp-debate billing each call to its own caller's organization).",
     )
     quotas: dict[str, QuotaLimits] = Field(
         default_factory=dict,

@@ -71,7 +71,7 @@ class InvalidateCacheArgs(BaseModel):
     model: str | None = Field(default=None, description="Only entries of this model.")
     organization_id: str | None = Field(
         default=None,
-        description="Only this organization's entries (forced to the caller's when authenticated).",
+        description="Only this organization's entries (forced to the caller's own on an ordinary key).",
     )
 
 
@@ -112,7 +112,11 @@ def build_tools(gateway: Gateway, lister: ModelLister, tokens: TokenCounter) -> 
 
     async def invalidate_cache(args: InvalidateCacheArgs, call: CallContext) -> InvalidateCacheResult:
         provider = gateway.providers.canonical(args.provider) if args.provider else None
-        organization = call.organization_id or args.organization_id
+        organization = (
+            None  # a trusted caller (stdio, auth off) naming no organization clears everyone's entries
+            if call.organization_id is None and args.organization_id is None
+            else gateway.organizations.acting_for(call.organization_id, args.organization_id)
+        )
         try:
             deleted = await gateway.cache.invalidate(provider, args.model, organization)
         except Exception as exc:

@@ -14,11 +14,14 @@ _PATTERNS = [
     re.compile(r"sk-(?:proj-|ant-(?:api\d+-)?|or-v1-)?[A-Za-z0-9_\-*]{12,}"),
     re.compile(r"AIza[0-9A-Za-z_\-]{20,}"),
     re.compile(r"xai-[A-Za-z0-9_\-]{12,}"),
-    re.compile(r"mcpk_[A-Za-z0-9_\-]{12,}"),  # mcp-llm's own API keys
+    re.compile(r"mcpk_[A-Za-z0-9_\-]{12,}"),  # the services' own API keys
     re.compile(r"sha256:[0-9a-fA-F]{64}"),  # configured API key hashes
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-~+/=]{8,}"),
+    # A credential after a header or field name; for Authorization the scheme word (Bearer, Basic) stays,
+    # and neither it nor a <placeholder> counts as the secret, so help text ("Bearer <key>") survives.
     re.compile(
-        r"(?i)((?:api[_-]?key|x-api-key|x-goog-api-key|authorization)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{6,}"
+        r"(?i)((?:api[_-]?key|x-api-key|x-goog-api-key|authorization)[\"']?\s*[:=]\s*[\"']?"
+        r"(?:(?:bearer|basic|token)\s+)?)(?!(?:bearer|basic|token)\b|<)[^\s\"',}]{6,}"
     ),
 ]
 _REPLACEMENT = "[REDACTED]"

@@ -19,7 +19,7 @@ CsvList = Annotated[list[str], NoDecode, BeforeValidator(split_csv)]
 
 
 class ServiceSettings(BaseSettings):
-    """What every service needs: where to listen, how to log, how big a body may be."""
+    """What every service needs: where to listen, how to log, how big a body may be, who may call."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
@@ -42,3 +42,16 @@ class ServiceSettings(BaseSettings):
         description="Host headers accepted on /mcp (DNS-rebinding protection), e.g. 'localhost:*,mcp-llm:*'.",
     )
     mcp_allowed_origins: CsvList = Field(default_factory=list, description="Origins accepted on /mcp.")
+
+    # Authentication of HTTP callers (stdio is trusted).
+    auth_enabled: bool = Field(
+        default=False,
+        description="Require 'Authorization: Bearer <key>' on /mcp, /tools and the service's own routes.",
+    )
+    api_keys: CsvList = Field(
+        default_factory=list,
+        description="'organization:sha256:<hex>' per key (the SHA-256 of the key, never the key itself).",
+    )
+    metrics_auth: bool = Field(
+        default=False, description="With AUTH_ENABLED, require a key on /metrics too (open by default)."
+    )

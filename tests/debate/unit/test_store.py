@@ -13,7 +13,7 @@ from mcp_debate.domain.states import DebateState
 from mcp_debate.store import Database
 from mcp_debate.store import debates as debate_rows
 from mcp_debate.store import messages as message_rows
-from mcp_debate.store.migrations import LATEST_VERSION, SchemaTooNewError
+from mcp_debate.store.migrations import LATEST_VERSION, MIGRATIONS, SchemaTooNewError
 from tests.debate.unit.factories import NOW, participant
 
 HOSTILE = "Robert'); DROP TABLE debates; --"
@@ -173,3 +173,51 @@ async def test_deleting_a_debate_cascades(db: Database) -> None:
         assert await message_rows.count(conn, "deb_1") == 0
         left = await (await conn.execute("SELECT COUNT(*) FROM participants")).fetchone()
         assert left[0] == 0
+
+
+async def test_a_read_cancelled_while_it_begins_leaves_no_open_transaction_behind(db: Database) -> None:
+    """A caller that goes away (a cancelled MCP request) mid-BEGIN must not poison the reader it held."""
+    async with db.write() as conn:
+        await debate_rows.insert(conn, a_debate())
+
+    async def reader(entered: asyncio.Event) -> None:
+        entered.set()
+        async with db.read() as conn:
+            await debate_rows.get(conn, "deb_1")
+
+    for _ in range(20):  # cancel at every early point of the block, on both readers
+        entered = asyncio.Event()
+        task = asyncio.create_task(reader(entered))
+        await entered.wait()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        for _ in range(2):
+            async with db.read() as conn:
+                assert await debate_rows.organization_of(conn, "deb_1") == "default"
+
+
+async def test_debates_stored_before_organizations_existed_belong_to_the_default_one(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path) as conn:  # a database as the first released schema left it
+        conn.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)"
+        )
+        for statement in MIGRATIONS[0].statements:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (1, 'v1', ?)", (NOW,))
+        conn.execute(
+            "INSERT INTO debates (id, name, topic, rules, max_rounds, state, created_at, updated_at) "
+            "VALUES ('deb_old', 'Old', 'Topic', '[]', 1, 'created', ?, ?)",
+            (NOW, NOW),
+        )
+    db = Database(path)
+    await db.open()
+    try:
+        assert db.schema_version == LATEST_VERSION
+        async with db.read() as conn:
+            assert (await debate_rows.get(conn, "deb_old")).organization_id == "default"  # type: ignore[union-attr]
+            items, total = await debate_rows.list_page(conn, "default", None, 10, 0)
+            assert total == 1 and items[0].id == "deb_old"
+            assert await debate_rows.list_page(conn, "acme", None, 10, 0) == ([], 0)
+    finally:
+        await db.close()

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from mcp_llm.governance.keys import generate_key, hash_key
 from mcp_llm.service import LLMService
 from mcp_llm.settings import LLMSettings
+from mcp_shared.auth import generate_key, hash_key
 from mcp_shared.models import CompletionRequest
 from mcp_shared.server.tools import CallContext
 from tests.conftest import ServiceProcess, llm_process

@@ -13,7 +13,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from mcp_llm.__main__ import main as cli
-from mcp_llm.governance.keys import KeyRing, generate_key, hash_key
+from mcp_shared.auth import KeyRing, generate_key, hash_key
 from tests.conftest import ServiceProcess
 from tests.llm.governance.conftest import ApiKey, make_key, unique
 
@@ -46,8 +46,10 @@ def test_no_key_or_a_wrong_key_is_401_on_every_protected_route(tenants) -> None:
             ]:
                 response = http.request(method, path, json={"messages": USER}, headers=headers)
                 assert response.status_code == 401, (path, response.text)
-                assert response.json()["error"]["type"] == "authentication"
-                assert response.headers["www-authenticate"].startswith("Bearer")
+                error = response.json()["error"]
+                assert error["type"] == "authentication"
+                assert error["message"].endswith(": send 'Authorization: Bearer <key>'")
+                assert response.headers["www-authenticate"] == 'Bearer realm="mcp-llm"'
         assert http.get("/healthz").status_code == 200  # probes and scrapers need no key
         assert http.get("/metrics").status_code == 200
         ok = http.post("/tools/complete", json={"provider": "mock", "messages": USER}, headers=alpha.headers)

@@ -15,10 +15,10 @@ import time
 import traceback
 
 import httpx2
-from mcp import Client
 from mcp.shared.exceptions import MCPError
 from rich.console import Console
 
+from mcp_debate.cli.connection import Connection
 from mcp_debate.cli.display import Display, PlainDisplay
 from mcp_debate.cli.driver import DebateDriver, Outcome, final_line
 from mcp_debate.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREACHABLE, CliError
@@ -58,6 +58,7 @@ async def _run(plan: RunPlan) -> int:
     display = _display(plan.plain)
     started = time.monotonic()
     driver: DebateDriver | None = None
+    connection: Connection | None = None
     try:
         async with contextlib.AsyncExitStack() as stack:
             url = plan.url
@@ -70,7 +71,8 @@ async def _run(plan: RunPlan) -> int:
                     f"mcp-llm on {local.llm_url} and mcp-debate on {local.debate_url}, in this process; "
                     f"debates in {'a temporary database' if local.temporary else local.database}"
                 )
-            client = await stack.enter_async_context(Client(url, cache=None))
+            connection = Connection(url, remote=plan.local is None)
+            client = await connection.open(stack)
             driver = DebateDriver(client, plan, display, interrupts, resume_flags, url)
             outcome: Outcome = await driver.run()
             display.close()
@@ -78,7 +80,10 @@ async def _run(plan: RunPlan) -> int:
         return EXIT_OK
     except BaseException as exc:  # grouped or not: the SDK reports connection failures as ExceptionGroup
         display.close()
-        error = _as_cli_error(_meaningful(exc), plan, driver)
+        refused = connection is not None and connection.refused
+        error = (
+            connection.refusal() if connection and refused else _as_cli_error(_meaningful(exc), plan, driver)
+        )
         if plan.verbose and error.exit_code == EXIT_FAILED and not isinstance(_meaningful(exc), CliError):
             traceback.print_exception(exc)
         raise error from None

@@ -89,6 +89,7 @@ async def local_services(options: LocalOptions) -> AsyncIterator[LocalServices]:
             database_path=database,
             llm_service_url=llm_url,
             resume_runs_on_start=False,
+            auth_enabled=False,  # its one client is this command, in the same process (trusted, as stdio)
         )
         async with _serving(DebateService(debate_settings), debate_settings, debate_socket):
             yield LocalServices(llm_url, debate_url, database, temporary=options.database is None)

@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from mcp_debate.cli.connection import API_KEY_VARIABLE
 from mcp_debate.cli.participants import DEFAULT_TARGET, SPEC_FORMAT
 
 DEFAULT_URL = "http://localhost:5002/mcp"
@@ -100,7 +101,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--url",
         default=os.environ.get(URL_VARIABLE) or DEFAULT_URL,
-        help=f"mcp-debate's MCP endpoint (${URL_VARIABLE}, default {DEFAULT_URL})",
+        help=f"mcp-debate's MCP endpoint (${URL_VARIABLE}, default {DEFAULT_URL}); "
+        f"a key it requires comes from ${API_KEY_VARIABLE}",
     )
     where.add_argument(
         "--local",

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from mcp_debate.domain.states import DebateState
+from mcp_shared.auth import DEFAULT_ORGANIZATION
 
 DEFAULT_CONTEXT_BUDGET = 10_000
 DEFAULT_MAX_OUTPUT = 1024
@@ -194,6 +195,11 @@ class Debate(BaseModel):
     )
     last_error: dict[str, Any] | None = None
     summarizer: LLMConfig | None = None
+    organization_id: str = Field(
+        default=DEFAULT_ORGANIZATION,
+        description="The organization that created the debate: only it sees the debate, and its LLM calls "
+        "are billed to it.",
+    )
     created_at: str
     updated_at: str
     participants: list[Participant]

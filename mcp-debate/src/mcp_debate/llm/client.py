@@ -89,9 +89,11 @@ class LLMServiceClient:
     async def complete(
         self, request: CompletionRequest, scope: CallScope, on_delta: DeltaSink | None = None
     ) -> CompletionResponse:
-        """One completion; streamed through ``on_delta`` when given."""
+        """One completion, billed to the scope's organization; streamed through ``on_delta`` when given."""
         args = request.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
         args["messages"] = [m.model_dump() for m in request.messages]
+        if scope.organization is not None:
+            args.setdefault("organization_id", scope.organization)
         if on_delta is None:
             payload = await self._tool("complete", args, scope)
         else:

@@ -35,6 +35,8 @@ class CallScope:
     model: str | None = None
     purpose: str = "turn"
     extra: dict[str, Any] = field(default_factory=dict)
+    organization: str | None = None
+    """The debate's organization: mcp-llm bills the call to it (when mcp-debate's key may act for others)."""
 
     def describe(self) -> str:
         parts = []

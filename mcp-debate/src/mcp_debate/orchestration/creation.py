@@ -183,7 +183,10 @@ def _check_room(participants: list[Participant], margin: float, problems: Proble
             )
 
 
-async def create_debate(args: CreateDebateArgs, llm: LLMServiceClient, db: Database, margin: float) -> Debate:
+async def create_debate(
+    args: CreateDebateArgs, llm: LLMServiceClient, db: Database, margin: float, organization: str
+) -> Debate:
+    """Check and store a debate owned by ``organization`` (the caller's)."""
     problems = Problems()
     _check_shape(args, problems)
     participants, summarizer = await _resolve(args, llm, problems)
@@ -199,6 +202,7 @@ async def create_debate(args: CreateDebateArgs, llm: LLMServiceClient, db: Datab
         state=DebateState.CREATED,
         turns_taken=0,
         summarizer=summarizer,
+        organization_id=organization,
         created_at=now,
         updated_at=now,
         participants=participants,

@@ -64,7 +64,14 @@ class DebateSummaries:
             previous,
             fresh,
             args.max_tokens,
-            CallScope(debate.id, None, writer.provider, writer.model, purpose="debate summary"),
+            CallScope(
+                debate.id,
+                None,
+                writer.provider,
+                writer.model,
+                purpose="debate summary",
+                organization=debate.organization_id,
+            ),
             kind="debate",
         )
         async with self.db.write() as conn:

@@ -94,9 +94,12 @@ class Queries:
             message_count=count,
         )
 
-    async def debates(self, state: DebateState | None = None, limit: int = 50, offset: int = 0) -> DebateList:
+    async def debates(
+        self, organization: str, state: DebateState | None = None, limit: int = 50, offset: int = 0
+    ) -> DebateList:
+        """The organization's debates (nobody sees another organization's)."""
         async with self.db.read() as conn:
-            items, total = await debate_rows.list_page(conn, state, limit, offset)
+            items, total = await debate_rows.list_page(conn, organization, state, limit, offset)
         return DebateList(debates=items, total=total, limit=limit, offset=offset)
 
     async def messages(self, debate_id: str, after_seq: int = 0, limit: int | None = None) -> MessagePage:

@@ -127,7 +127,7 @@ class TurnRunner:
             history = await message_rows.page(conn, debate.id, summary.covers_to_seq if summary else 0)
         if debate.state is DebateState.CREATED:
             debate = debate.model_copy(update={"state": await self._start(debate_id)})
-        scope = CallScope(debate.id, me.name, me.provider, me.model)
+        scope = CallScope(debate.id, me.name, me.provider, me.model, organization=debate.organization_id)
         try:
             ready, counted, summary_seconds = await self.assembler.assemble(
                 debate, me, summary, history, scope

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -54,6 +55,23 @@ async def _connect(path: Path, *, read_only: bool) -> aiosqlite.Connection:
     return conn
 
 
+async def _begin(conn: aiosqlite.Connection, statement: str) -> None:
+    """Start a transaction, first dropping one a cancelled block left open.
+
+    A block cancelled while its ``BEGIN`` was queued in the connection's thread returns the connection
+    with that transaction still open (nothing written in it: its body never ran). The connection's
+    thread runs statements in order, so by the time ours fails that stale transaction is visible.
+    """
+    try:
+        await conn.execute(statement)
+    except sqlite3.OperationalError:
+        if not conn.in_transaction:
+            raise
+        logger.info("dropping a transaction left open by a cancelled call")
+        await conn.execute("ROLLBACK")
+        await conn.execute(statement)
+
+
 class Database:
     """Connections to one SQLite file, opened by :meth:`open` and closed by :meth:`close`."""
 
@@ -95,7 +113,7 @@ class Database:
             raise RuntimeError("database is not open")
         async with self._write_lock:
             conn = self._writer
-            await conn.execute("BEGIN IMMEDIATE")
+            await _begin(conn, "BEGIN IMMEDIATE")
             try:
                 yield conn
             except BaseException:
@@ -108,7 +126,7 @@ class Database:
         """A read connection holding one snapshot for the whole block."""
         conn = await self._readers.get()
         try:
-            await conn.execute("BEGIN")
+            await _begin(conn, "BEGIN")
             try:
                 yield conn
             finally:

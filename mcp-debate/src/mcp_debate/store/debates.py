@@ -15,7 +15,7 @@ from mcp_debate.store.database import row, rows, scalar
 
 _DEBATE_COLUMNS = (
     "id, name, topic, rules, max_rounds, state, turns_taken, run_target, last_error, summarizer, "
-    "created_at, updated_at"
+    "organization_id, created_at, updated_at"
 )
 _PARTICIPANT_COLUMNS = (
     "position, name, stance, provider, model, system_prompt, temperature, max_tokens, max_output_tokens, "
@@ -25,7 +25,7 @@ _PARTICIPANT_COLUMNS = (
 
 async def insert(conn: aiosqlite.Connection, debate: Debate) -> None:
     await conn.execute(
-        f"INSERT INTO debates ({_DEBATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+        f"INSERT INTO debates ({_DEBATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
         (
             debate.id,
             debate.name,
@@ -37,6 +37,7 @@ async def insert(conn: aiosqlite.Connection, debate: Debate) -> None:
             debate.run_target,
             None,
             debate.summarizer.model_dump_json() if debate.summarizer else None,
+            debate.organization_id,
             debate.created_at,
             debate.updated_at,
         ),
@@ -75,6 +76,7 @@ def _debate(row: aiosqlite.Row, participants: list[Participant]) -> Debate:
         run_target=row["run_target"],
         last_error=json.loads(row["last_error"]) if row["last_error"] else None,
         summarizer=LLMConfig.model_validate_json(row["summarizer"]) if row["summarizer"] else None,
+        organization_id=row["organization_id"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         participants=participants,
@@ -93,11 +95,19 @@ async def get(conn: aiosqlite.Connection, debate_id: str) -> Debate | None:
     return _debate(found, [Participant(**dict(r)) for r in people])
 
 
+async def organization_of(conn: aiosqlite.Connection, debate_id: str) -> str | None:
+    """The organization owning a debate; None when there is no such debate."""
+    found = await scalar(conn, "SELECT organization_id FROM debates WHERE id = ?", (debate_id,))
+    return None if found is None else str(found)
+
+
 async def list_page(
-    conn: aiosqlite.Connection, state: DebateState | None, limit: int, offset: int
+    conn: aiosqlite.Connection, organization: str, state: DebateState | None, limit: int, offset: int
 ) -> tuple[list[DebateListItem], int]:
-    """Newest first, with the total count for paging."""
-    where, params = ("WHERE d.state = ?", [state.value]) if state else ("", [])
+    """An organization's debates, newest first, with the total count for paging."""
+    where, params = "WHERE d.organization_id = ?", [organization]
+    if state:
+        where, params = f"{where} AND d.state = ?", [*params, state.value]
     total = int(await scalar(conn, f"SELECT COUNT(*) FROM debates d {where}", params))  # noqa: S608
     found = await rows(
         conn,

@@ -134,7 +134,18 @@ _V1 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+_V2 = Migration(
+    2,
+    "debates owned by an organization",
+    (
+        # Debates made before authentication existed belong to the default organization, as every
+        # debate does while authentication is off.
+        "ALTER TABLE debates ADD COLUMN organization_id TEXT NOT NULL DEFAULT 'default'",
+        "CREATE INDEX debates_by_organization ON debates (organization_id, created_at)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -3,7 +3,7 @@ fall back along the chain, account for the call, remember the exchange.
 
 Governance hooks in at three points of each hop (see ``governance/core.py``): before it is tried
 (context window, circuit), around the provider call (quota reservation, queue slot, health, usage),
-and on a cache hit (the ledger). Without governance the same path runs with none of them.
+and on a cache hit (request limits, the ledger). Without governance the same path runs with none of them.
 
 Streaming follows the same path. Chunks go to the caller as they arrive; retries and fallbacks
 happen only before the first chunk, and a stream cut after it is an error, never a short success
@@ -35,6 +35,7 @@ from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.base import LLMProvider, ProviderRequest, ProviderResponse
 from mcp_llm.providers.registry import ProviderRegistry
 from mcp_llm.tokens import TokenCounter
+from mcp_shared.auth import OrganizationPolicy
 from mcp_shared.errors import (
     AuthenticationError,
     ContextLengthExceededError,
@@ -49,7 +50,6 @@ from mcp_shared.server.tools import CallContext, StreamEvent
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_ORGANIZATION = "default"
 # Errors after which the next hop of a chain is tried (a bigger window may hold what this one cannot).
 FALLBACK_ON = frozenset(
     {
@@ -91,6 +91,7 @@ class Gateway:
         prices: PriceBook,
         retry: RetryPolicy,
         metrics: GatewayMetrics,
+        organizations: OrganizationPolicy | None = None,
         governance: Governance | None = None,
     ) -> None:
         self.providers = providers
@@ -101,13 +102,13 @@ class Gateway:
         self.prices = prices
         self.retry = retry
         self.metrics = metrics
+        self.organizations = organizations or OrganizationPolicy()
         self.governance = governance
         retry.on_retry = lambda provider, model: metrics.retries.labels(provider, model).inc()
 
-    @staticmethod
-    def organization(request: CompletionRequest, call: CallContext) -> str:
-        """The authenticated organization wins over the argument; the argument over the default."""
-        return call.organization_id or request.organization_id or DEFAULT_ORGANIZATION
+    def organization(self, request: CompletionRequest, call: CallContext) -> str:
+        """Who the call is billed to: the key's organization, unless the key may act for the one asked for."""
+        return self.organizations.acting_for(call.organization_id, request.organization_id)
 
     async def complete(self, request: CompletionRequest, call: CallContext) -> CompletionResponse:
         return await self._run(request, call, sink=None)
@@ -216,7 +217,7 @@ class Gateway:
             self.metrics.cache.labels(hop.provider, hop.model, "hit" if hit else "miss").inc()
             if hit is not None:
                 if self.governance is not None:
-                    self.governance.record_cached(organization, hop)
+                    await self.governance.admit_cached(organization, hop)
                 return await self._replay(hit, request, call, sink, state, started)
 
         provider = self.providers.get(hop.provider)
@@ -384,6 +385,7 @@ class Gateway:
             return
         try:
             await self.conversations.append(
+                organization,
                 request.conversation_id,
                 Exchange(
                     request_id=response.request_id,

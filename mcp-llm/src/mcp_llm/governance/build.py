@@ -10,7 +10,6 @@ from mcp_llm.governance.circuit import CircuitBreakers, MemoryBreakerStore, Redi
 from mcp_llm.governance.config import QueueLimit
 from mcp_llm.governance.core import Governance
 from mcp_llm.governance.fallback import FallbackPlanner
-from mcp_llm.governance.keys import KeyRing
 from mcp_llm.governance.ledger import MemoryUsageStore, RedisUsageStore, UsageLedger
 from mcp_llm.governance.metrics import GovernanceMetrics
 from mcp_llm.governance.monitor import HealthMonitor
@@ -22,6 +21,7 @@ from mcp_llm.providers.registry import ProviderRegistry
 from mcp_llm.settings import LLMSettings
 from mcp_llm.state.redis_link import RedisLink
 from mcp_llm.tokens import TokenCounter
+from mcp_shared.auth import KeyRing
 
 
 def build_governance(

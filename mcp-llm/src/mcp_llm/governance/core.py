@@ -4,7 +4,7 @@
 2. ``precheck``: skip a hop that cannot take the call (context window too small, circuit open).
 3. ``admit``: reserve the organization's quota, wait for a provider slot, run the call, then record
    its health, reconcile the reservation with the real usage (or release it) and add it to the ledger.
-4. ``record_cached``: a cache hit is a request that cost nothing.
+4. ``admit_cached``: a cache hit is a request that costs nothing: it counts against request limits only.
 """
 
 from __future__ import annotations
@@ -180,5 +180,8 @@ class Governance:
         if self._settling:
             await asyncio.gather(*self._settling, return_exceptions=True)
 
-    def record_cached(self, organization: str, hop: Target) -> None:
+    async def admit_cached(self, organization: str, hop: Target) -> None:
+        """A cache hit costs no tokens or dollars but is a request: it counts against the request limits
+        (raising ``QuotaExceededError`` past them) and lands in the ledger as a cached request."""
+        await self.quotas.count_request(organization)
         self.ledger.record(organization, hop.provider, hop.model, Usage(), 0.0, cached=True)

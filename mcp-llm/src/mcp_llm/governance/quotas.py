@@ -67,6 +67,10 @@ class QuotaPolicy:
             if org != DEFAULT_QUOTA_KEY
         }
         self.organizations = frozenset(self._by_org)
+        self._requests_only = {
+            org: tuple(limit for limit in limits if limit.metric == "requests")
+            for org, limits in [(DEFAULT_QUOTA_KEY, self._default), *self._by_org.items()]
+        }
 
     @staticmethod
     def _limits(limits: QuotaLimits) -> tuple[Limit, ...]:
@@ -77,6 +81,11 @@ class QuotaPolicy:
 
     def limits_for(self, organization: str) -> tuple[Limit, ...]:
         return self._by_org.get(organization, self._default)
+
+    def request_limits_for(self, organization: str) -> tuple[Limit, ...]:
+        """Only the request-count limits (what a call that uses no tokens counts against)."""
+        found = self._requests_only.get(organization)
+        return found if found is not None else self._requests_only[DEFAULT_QUOTA_KEY]
 
 
 @dataclass(slots=True)
@@ -148,7 +157,16 @@ class QuotaManager:
 
     async def reserve(self, organization: str, tokens: int, usd: float) -> Reservation | None:
         """Reserve one call's estimate, or raise ``QuotaExceededError``; None when no limit applies."""
-        limits = self.policy.limits_for(organization)
+        return await self._reserve(organization, self.policy.limits_for(organization), tokens, usd)
+
+    async def count_request(self, organization: str) -> None:
+        """Count a call that uses no tokens (a cache hit) against the request limits, or raise
+        ``QuotaExceededError``: free answers are still requests, and a rate limit must hold for them."""
+        await self._reserve(organization, self.policy.request_limits_for(organization), 0, 0.0)
+
+    async def _reserve(
+        self, organization: str, limits: tuple[Limit, ...], tokens: int, usd: float
+    ) -> Reservation | None:
         if not limits:
             return None
         now = time.time()

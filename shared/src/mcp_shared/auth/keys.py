@@ -1,5 +1,7 @@
 """API keys: generated at random, configured only as their SHA-256, each mapped to one organization.
 
+Both services read the same ``API_KEYS`` format, so one key can admit an organization to both.
+
 Keys carry 256 random bits, so a plain SHA-256 is the right store (as for other bearer tokens): it
 cannot be reversed or guessed, and checking a key is one hash and one dictionary lookup. Neither a
 key nor its hash is ever logged or put in an error.
@@ -39,7 +41,8 @@ def parse_entry(entry: str) -> KeyEntry:
     if not organization or found is None:
         raise ValueError(
             "API_KEYS entries must look like 'organization:sha256:<64 hex digits>' "
-            "(run 'mcp-llm keygen --organization NAME' to make one)"
+            "(run 'mcp-llm keygen --organization NAME' or 'mcp-debate keygen --organization NAME' "
+            "to make one)"
         )
     return KeyEntry(organization.strip(), found.group(1))
 
