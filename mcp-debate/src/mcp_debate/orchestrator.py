@@ -7,6 +7,7 @@ from mcp_debate.context.summarizer import SummaryMaker
 from mcp_debate.domain.models import Debate
 from mcp_debate.llm import LLMServiceClient
 from mcp_debate.metrics import DebateMetrics
+from mcp_debate.orchestration.budgets import BudgetGate
 from mcp_debate.orchestration.contexts import ContextAssembler
 from mcp_debate.orchestration.creation import CreateDebateArgs, create_debate
 from mcp_debate.orchestration.debate_summaries import DebateSummaries
@@ -15,6 +16,7 @@ from mcp_debate.orchestration.lookup import require_owned
 from mcp_debate.orchestration.queries import Queries
 from mcp_debate.orchestration.runs import DebateRunner
 from mcp_debate.orchestration.turns import TurnRunner
+from mcp_debate.protocols import prompts as protocol_prompts
 from mcp_debate.store import Database
 
 
@@ -30,14 +32,17 @@ class Orchestrator:
         margin: float = 0.1,
         verify_ratio: float = 0.7,
         run_retry_window: float = 60.0,
+        deliberate_wait: float = 45.0,
     ) -> None:
         self.db = db
         self.llm = llm
         self.margin = margin
-        self.contexts = ContextManager(margin=margin)
+        self.deliberate_wait = deliberate_wait
+        """Seconds deliberate waits for a verdict before returning the debate id."""
+        self.contexts = ContextManager(margin=margin, roles=protocol_prompts.adapt)
         maker = SummaryMaker(llm)
         assembler = ContextAssembler(db, llm, self.contexts, maker, metrics, verify_ratio)
-        self.turns = TurnRunner(db, llm, assembler, metrics)
+        self.turns = TurnRunner(db, llm, assembler, metrics, BudgetGate(db, self.contexts))
         self.runner = DebateRunner(db, self.turns, metrics, patience=run_retry_window)
         self.lifecycle = Lifecycle(db, self.runner)
         self.queries = Queries(db, self.runner, self.contexts)

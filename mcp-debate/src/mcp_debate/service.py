@@ -32,7 +32,8 @@ PROTECTED_PREFIXES = ("/mcp", "/tools", "/debates")
 
 INSTRUCTIONS = (
     "Debates between LLM participants, each on its own provider and model through mcp-llm. "
-    "create_debate, then "
+    "deliberate asks a panel a question and returns its verdict, votes, dissent and cost in one call. "
+    "Or create_debate (protocol rounds, vote or judged; roles debater, judge, moderator), then "
     "get_next_turn (one turn) or run_debate (to the end or N turns, each turn reported as progress); "
     "pause_debate / resume_debate / cancel_debate; summarize_debate; export_debate (markdown, json, html, "
     "text). State lives in resources: debates://list, debates://{id}, debates://{id}/messages, "
@@ -73,6 +74,7 @@ class DebateService:
             margin=settings.context_margin,
             verify_ratio=settings.context_verify_ratio,
             run_retry_window=settings.run_retry_window,
+            deliberate_wait=settings.deliberate_max_wait,
         )
         self.tools = ToolRegistry(
             build_tools(self.orchestrator), ToolMetrics(self.metrics_registry, "mcp_debate")

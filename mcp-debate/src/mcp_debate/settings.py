@@ -61,6 +61,13 @@ class DebateSettings(ServiceSettings):
     resume_runs_on_start: bool = Field(
         default=True, description="Continue runs that were in progress when the service stopped."
     )
+    deliberate_max_wait: float = Field(
+        default=45.0,
+        ge=0.0,
+        le=3600.0,
+        description="Seconds deliberate waits for a verdict; a debate still going then is returned by its id "
+        "(MCP clients give up on a tool call after about a minute).",
+    )
 
     def register_secrets(self) -> None:
         """Tell the redactor the key to mcp-llm, so it can never reach a log line or an error."""

@@ -7,16 +7,20 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from mcp_debate.access import caller_organization, owned_tool
-from mcp_debate.domain.models import Debate, DebateView, Message, Summary
+from mcp_debate.domain.models import Debate, DebateView, Message, StoppedReason, Summary
 from mcp_debate.domain.states import DebateState
+from mcp_debate.domain.verdict import Verdict
 from mcp_debate.exports import FORMAT_ALIASES, ExportFormat, render
+from mcp_debate.orchestration import deliberation
 from mcp_debate.orchestration.creation import CreateDebateArgs
 from mcp_debate.orchestration.debate_summaries import SummarizeArgs
+from mcp_debate.orchestration.deliberation import DeliberateArgs, DeliberateResult
+from mcp_debate.orchestration.following import run_and_follow
 from mcp_debate.orchestration.lifecycle import AddMessageArgs
 from mcp_debate.orchestration.queries import DebateList
 from mcp_debate.orchestration.runs import StopReason
 from mcp_debate.orchestrator import Orchestrator
-from mcp_shared.errors import InternalError
+from mcp_debate.protocols.prompts import readable
 from mcp_shared.server.tools import CallContext, StreamEvent, ToolSpec
 
 DebateId = Annotated[str, Field(min_length=1, max_length=64, description="The debate's id (deb_...).")]
@@ -69,7 +73,10 @@ class ExportArgs(DebateRef):
 
 
 class TurnResult(BaseModel):
-    message: Message
+    message: Message | None = Field(
+        description="The new message; null when the step ended the debate without an LLM call (its budget "
+        "did not allow one)."
+    )
     debate_id: str
     state: DebateState
     turns_taken: int
@@ -78,6 +85,14 @@ class TurnResult(BaseModel):
     joined: bool = Field(
         description="True when the turn was already in flight and this call got its message."
     )
+    stopped_reason: StoppedReason | None = None
+    verdict: Verdict | None = None
+
+
+class SummaryResult(Summary):
+    """summarize_debate's answer: the summary, and the verdict when the debate has reached one."""
+
+    verdict: Verdict | None = None
 
 
 class RunResult(BaseModel):
@@ -101,7 +116,16 @@ class ExportResult(BaseModel):
 
 
 def turn_line(message: Message) -> str:
-    return f"Round {message.round}, turn {message.turn} · {message.speaker}: {message.content}"
+    return f"Round {message.round}, turn {message.turn} · {message.speaker}: {readable(message)}"
+
+
+def step_line(message: Message) -> str:
+    """A short progress line for deliberate: what each step decided rather than all it said."""
+    if message.answer is not None:
+        return f"Round {message.round} · {message.speaker} answered {message.answer}"
+    if message.structured is None:
+        return f"Round {message.round} · {message.speaker}: {message.content[:200]}"
+    return f"Round {message.round} · {message.speaker}: {readable(message)[:200]}"
 
 
 def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
@@ -122,28 +146,15 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
         return _turn_result(outcome.message, outcome.debate, outcome.joined)
 
     async def run_debate(args: RunDebateArgs, call: CallContext) -> RunResult:
-        produced: list[Message] = []
-        stopped: StopReason | None = None
-        with orc.runner.watch(args.debate_id) as events:
-            debate = await orc.runner.start(args.debate_id, args.turns)
-            target = debate.run_target or debate.turns_taken
-            while args.wait:
-                event = await events.get()
-                if event.message is not None:
-                    produced.append(event.message)
-                    data = event.message.model_dump(mode="json")
-                    await call.emit(StreamEvent(turn_line(event.message), event="turn", data=data))
-                    if event.message.turn is not None and event.message.turn >= target:
-                        stopped = "completed" if target >= debate.total_turns else "target_reached"
-                        break
-                    continue
-                if event.error is not None:
-                    raise event.error
-                if event.stopped == "error":
-                    raise InternalError(f"the run of debate {args.debate_id} stopped on an internal error")
-                stopped = event.stopped
-                break
+        async def on_message(message: Message) -> None:
+            data = message.model_dump(mode="json")
+            await call.emit(StreamEvent(turn_line(message), event="turn", data=data))
+
+        followed = await run_and_follow(orc.runner, args.debate_id, args.turns, on_message, wait=args.wait)
         view = await orc.queries.debate(args.debate_id)
+        stopped = followed.stopped
+        if stopped == "target_reached" and view.state is DebateState.COMPLETED:
+            stopped = "completed"
         return RunResult(
             debate_id=view.id,
             state=view.state,
@@ -151,11 +162,26 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
             total_turns=view.total_turns,
             running=view.state is DebateState.RUNNING and (view.run_target or 0) > view.turns_taken,
             stopped=stopped,
-            messages=produced,
+            messages=followed.messages,
         )
 
-    async def summarize_debate(args: SummarizeArgs, call: CallContext) -> Summary:
-        return await orc.summaries.summarize(args)
+    async def deliberate(args: DeliberateArgs, call: CallContext) -> DeliberateResult:
+        create = await deliberation.debate_arguments(args, orc.llm)
+        debate = await orc.create(create, caller_organization(call.organization_id))
+
+        async def on_message(message: Message) -> None:
+            data = message.model_dump(mode="json")
+            await call.emit(StreamEvent(step_line(message), event="turn", data=data))
+
+        await run_and_follow(
+            orc.runner, debate.id, None, on_message, wait=args.wait, within=orc.deliberate_wait
+        )
+        return await deliberation.result(orc.queries, debate.id, args.question)
+
+    async def summarize_debate(args: SummarizeArgs, call: CallContext) -> SummaryResult:
+        summary = await orc.summaries.summarize(args)
+        view = await orc.queries.debate(args.debate_id)
+        return SummaryResult(**summary.model_dump(), verdict=view.verdict)
 
     async def export_debate(args: ExportArgs, call: CallContext) -> ExportResult:
         doc = await orc.queries.export_document(args.debate_id)
@@ -190,9 +216,10 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
     specs: list[ToolSpec[Any]] = [
         ToolSpec(
             "create_debate",
-            "Create a debate: a topic, participants (each with a stance and its own provider and model "
-            "through mcp-llm), optional rules, and max_rounds (a round is one turn of every participant). "
-            "Participants are checked against mcp-llm first.",
+            "Create a debate: a topic, participants (each with a stance, a role: debater, judge or "
+            "moderator, and its own provider and model through mcp-llm), optional rules, max_rounds (a "
+            "round is one turn of every debater), a protocol (rounds, vote, judged), stop_on_consensus, "
+            "visibility, an answer format and budgets. Participants are checked against mcp-llm first.",
             CreateDebateArgs,
             create_debate,
             DebateView,
@@ -207,8 +234,9 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
         ),
         ToolSpec(
             "get_next_turn",
-            "Run exactly one turn: the next participant answers through mcp-llm and the new message is "
-            "returned. Chunks of the reply arrive as progress notifications while it is written.",
+            "Run exactly one step: the next debater's turn, the moderator's decision or the judge's verdict, "
+            "through mcp-llm; the new message is returned. Chunks of a debater's reply arrive as progress "
+            "notifications while it is written.",
             NextTurnArgs,
             get_next_turn,
             TurnResult,
@@ -225,12 +253,24 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
             streams=lambda a: a.stream and a.wait,
         ),
         ToolSpec(
+            "deliberate",
+            "Ask a panel of models a question and get its verdict in one call: the panel debates it "
+            "(protocol vote by default: independent answers, then revised answers, then a majority vote; "
+            "judged: a judge decides), and the result holds the answer, the vote, who dissented and why, "
+            "and the cost. Waits at most DELIBERATE_MAX_WAIT seconds; with wait false, or when the debate "
+            "takes longer, it returns the debate id (running: true) and the verdict is read later with "
+            "get_debate. Progress arrives as one notification per step.",
+            DeliberateArgs,
+            deliberate,
+            DeliberateResult,
+        ),
+        ToolSpec(
             "summarize_debate",
             "Summarize the debate so far through mcp-llm: each participant's position and key claims, then a "
-            "narrative; says which messages it covers.",
+            "narrative; says which messages it covers, and gives the verdict once there is one.",
             SummarizeArgs,
             summarize_debate,
-            Summary,
+            SummaryResult,
         ),
         ToolSpec(
             "export_debate",
@@ -251,7 +291,8 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
         ),
         ToolSpec(
             "get_debate",
-            "A debate: state, progress, participants, next speaker, and its ledger of tokens and cost.",
+            "A debate: state, progress, participants, next speaker, the vote so far, the verdict and why it "
+            "stopped, and its ledger of tokens and cost.",
             DebateRef,
             get_debate,
             DebateView,
@@ -282,7 +323,7 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
     return [owned_tool(spec, orc) for spec in specs]
 
 
-def _turn_result(message: Message, debate: Debate, joined: bool) -> TurnResult:
+def _turn_result(message: Message | None, debate: Debate, joined: bool) -> TurnResult:
     return TurnResult(
         message=message,
         debate_id=debate.id,
@@ -291,4 +332,6 @@ def _turn_result(message: Message, debate: Debate, joined: bool) -> TurnResult:
         total_turns=debate.total_turns,
         next_speaker=debate.next_speaker,
         joined=joined,
+        stopped_reason=debate.stopped_reason,
+        verdict=debate.verdict,
     )

@@ -22,6 +22,7 @@ TOOLS = {
     "pause_debate",
     "resume_debate",
     "cancel_debate",
+    "deliberate",
 }
 
 

@@ -14,6 +14,7 @@ made every few turns rather than on every turn.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mcp_debate.context import prompts
@@ -24,6 +25,13 @@ from mcp_shared.models import ChatMessage
 
 MIN_SUMMARY_TOKENS = 128
 MAX_SUMMARY_TOKENS = 2048
+
+
+RolePrompts = Callable[[Debate, Participant, str, str], tuple[str, str]]
+
+
+def _as_given(debate: Debate, me: Participant, system: str, instruction: str) -> tuple[str, str]:
+    return system, instruction
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +71,15 @@ class NeedsSummary:
 class ContextManager:
     """Plans each participant's context; one instance serves every debate."""
 
-    def __init__(self, margin: float = 0.1, keep_ratio: float = 0.6, summary_share: float = 0.25) -> None:
+    def __init__(
+        self,
+        margin: float = 0.1,
+        keep_ratio: float = 0.6,
+        summary_share: float = 0.25,
+        roles: RolePrompts | None = None,
+    ) -> None:
+        self.roles = roles or _as_given
+        """Turns a debater's system prompt and instruction into those of the participant's role."""
         self.margin = margin
         self.keep_ratio = keep_ratio
         self.summary_share = summary_share
@@ -77,9 +93,11 @@ class ContextManager:
         return max(MIN_SUMMARY_TOKENS, min(MAX_SUMMARY_TOKENS, int(budget.input * self.summary_share)))
 
     def fixed_parts(self, debate: Debate, me: Participant) -> tuple[str, str]:
-        """System prompt and turn instruction for the participant's next turn."""
-        spoken_before = debate.turns_taken >= len(debate.participants)
-        return (
+        """System prompt and turn instruction for the participant's next turn (its role's, in a protocol)."""
+        spoken_before = debate.current_round > 1
+        return self.roles(
+            debate,
+            me,
             prompts.system_prompt(debate, me),
             prompts.turn_instruction(debate, me, debate.current_round, spoken_before),
         )

@@ -28,7 +28,7 @@ def stance_phrase(stance: str | None) -> str:
 
 
 def _roster(debate: Debate) -> str:
-    return ", ".join(f"{p.name} ({p.stance or 'no assigned stance'})" for p in debate.participants)
+    return ", ".join(f"{p.name} ({p.stance or 'no assigned stance'})" for p in debate.debaters)
 
 
 def system_prompt(debate: Debate, me: Participant) -> str:

@@ -10,7 +10,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from mcp_debate.domain import schedule
+from mcp_debate.domain.schedule import Phase, ProtocolName, Role, Step
 from mcp_debate.domain.states import DebateState
+from mcp_debate.domain.verdict import AnswerFormat, Ballot, Verdict
 from mcp_shared.auth import DEFAULT_ORGANIZATION
 
 DEFAULT_CONTEXT_BUDGET = 10_000
@@ -18,6 +21,9 @@ DEFAULT_MAX_OUTPUT = 1024
 
 MessageKind = Literal["turn", "external"]
 TokenMethod = Literal["exact", "provider_api", "estimate", "local"]
+Visibility = Literal["all", "independent_first", "answers_only"]
+EndReason = Literal["completed", "consensus", "moderator", "budget_exhausted"]
+StoppedReason = Literal["completed", "consensus", "moderator", "budget_exhausted", "cancelled", "failed"]
 
 
 class LLMConfig(BaseModel):
@@ -61,6 +67,11 @@ class ParticipantSpec(BaseModel):
     stance: str | None = Field(
         default=None, max_length=2000, description="The position this participant argues."
     )
+    role: Role = Field(
+        default="debater",
+        description="debater (takes turns), judge (gives the verdict) or moderator (decides after each round "
+        "whether the debate goes on).",
+    )
     llm_config: LLMConfig
 
 
@@ -78,6 +89,13 @@ class Participant(BaseModel):
     max_output_tokens: int
     context_window: int | None = Field(
         default=None, description="The model's context window as mcp-llm reports it, when known."
+    )
+    role: Role = "debater"
+    input_price: float | None = Field(
+        default=None, description="USD per million input tokens, from mcp-llm's list_models (None: unknown)."
+    )
+    output_price: float | None = Field(
+        default=None, description="USD per million output tokens, from mcp-llm's list_models (None: unknown)."
     )
 
 
@@ -102,6 +120,13 @@ class Message(BaseModel):
     finish_reason: str | None = None
     cached: bool = False
     request_id: str | None = None
+    answer: str | None = Field(
+        default=None, description="A debater's final answer as read from its turn (None: none could be read)."
+    )
+    structured: dict[str, Any] | None = Field(
+        default=None, description="A judge's verdict or a moderator's decision, as validated."
+    )
+    calls: int = Field(default=1, description="LLM calls the step made (a judge re-asked makes two).")
     created_at: str
 
 
@@ -189,7 +214,7 @@ class Debate(BaseModel):
     rules: list[str]
     max_rounds: int
     state: DebateState
-    turns_taken: int
+    turns_taken: int = Field(description="Steps committed: debaters' turns, moderators' decisions, verdicts.")
     run_target: int | None = Field(
         default=None, description="Turn count a run (run_debate) is driving the debate to, if one is active."
     )
@@ -200,22 +225,81 @@ class Debate(BaseModel):
         description="The organization that created the debate: only it sees the debate, and its LLM calls "
         "are billed to it.",
     )
+    protocol: ProtocolName = "rounds"
+    visibility: Visibility = "all"
+    stop_on_consensus: bool = False
+    answer_format: AnswerFormat | None = None
+    budget_usd: float | None = None
+    budget_tokens: int | None = None
+    phase: Phase = Field(
+        default="debate",
+        description="debate: rounds under way; closing: the rounds are over, the judge is due.",
+    )
+    stopped_reason: StoppedReason | None = Field(
+        default=None,
+        description="Why the debate stopped (or its rounds did, while the judge is due): completed, "
+        "consensus, moderator, budget_exhausted, cancelled or failed; None while it goes on.",
+    )
+    verdict: Verdict | None = Field(
+        default=None,
+        description="What the debate decided, once it has (None for a debate with neither a judge nor "
+        "answers).",
+    )
+    ballots: list[Ballot] = Field(
+        default_factory=list, description="The vote so far: each debater's latest readable final answer."
+    )
     created_at: str
     updated_at: str
     participants: list[Participant]
 
+    @property
+    def roles(self) -> list[Role]:
+        return [p.role for p in self.participants]
+
+    @property
+    def debaters(self) -> list[Participant]:
+        return [p for p in self.participants if p.role == "debater"]
+
+    def with_role(self, role: Role) -> Participant | None:
+        return next((p for p in self.participants if p.role == role), None)
+
+    @property
+    def asks_for_answers(self) -> bool:
+        """Whether debaters end each turn with a final answer: in vote and judged, and whenever answers are
+        compared (stop_on_consensus) or given a format."""
+        return self.protocol != "rounds" or self.stop_on_consensus or self.answer_format is not None
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def total_turns(self) -> int:
-        return self.max_rounds * len(self.participants)
+        """Steps in all: as planned, or as taken once the rounds have stopped."""
+        if self.state is DebateState.COMPLETED:
+            return self.turns_taken
+        if self.phase == "closing":
+            return self.turns_taken + 1
+        return schedule.planned_steps(self.protocol, self.roles, self.max_rounds)
+
+    @property
+    def most_steps(self) -> int:
+        """The most steps the debate can take (a run to the end aims here)."""
+        return schedule.most_steps(self.roles, self.max_rounds)
+
+    def next_step(self) -> Step | None:
+        if self.state.is_final or not self.participants:
+            return None
+        return schedule.next_step(self.roles, self.max_rounds, self.turns_taken, self.phase)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def current_round(self) -> int:
-        """The round the next turn belongs to (the last round once the debate is over)."""
+        """The round the next step belongs to (the last round reached once the debate is over)."""
         if not self.participants:
             return 0
-        return min(self.turns_taken // len(self.participants) + 1, self.max_rounds)
+        step = self.next_step()
+        if step is not None:
+            return step.round
+        steps = schedule.sequence(self.roles, self.max_rounds)
+        return steps[min(self.turns_taken, len(steps)) - 1].round if self.turns_taken and steps else 1
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -223,10 +307,16 @@ class Debate(BaseModel):
         nxt = self.next_participant()
         return nxt.name if nxt else None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def next_step_kind(self) -> str | None:
+        """turn (a debater), moderation (the moderator) or verdict (the judge); None when nothing is due."""
+        step = self.next_step()
+        return step.kind if step else None
+
     def next_participant(self) -> Participant | None:
-        if self.state.is_final or self.turns_taken >= self.total_turns:
-            return None
-        return self.participants[self.turns_taken % len(self.participants)]
+        step = self.next_step()
+        return self.participants[step.position] if step else None
 
 
 class DebateView(Debate):
@@ -244,5 +334,7 @@ class DebateListItem(BaseModel):
     state: DebateState
     turns_taken: int
     total_turns: int
+    protocol: ProtocolName = "rounds"
+    stopped_reason: StoppedReason | None = None
     created_at: str
     updated_at: str

@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mcp_debate.context.prompts import normalize_rules
 from mcp_debate.domain.clock import utc_now
-from mcp_debate.domain.models import Debate, LLMConfig, Participant, ParticipantSpec
+from mcp_debate.domain.models import Debate, LLMConfig, Participant, ParticipantSpec, Visibility
+from mcp_debate.domain.schedule import ProtocolName
 from mcp_debate.domain.states import DebateState
+from mcp_debate.domain.verdict import MAX_CHOICES, MAX_PATTERN, AnswerFormat
 from mcp_debate.llm import CallScope, LLMServiceClient
+from mcp_debate.protocols.answers import check_pattern
 from mcp_debate.store import Database
 from mcp_debate.store import debates as debate_rows
 from mcp_shared.errors import InvalidRequestError
 
 MIN_INPUT_TOKENS = 256
+STRUCTURED_TEMPERATURE = 0.2
+"""Judges' and moderators' temperature unless their llm_config sets one: JSON holds up better cold."""
+DEFAULT_VISIBILITY: dict[ProtocolName, Visibility] = {
+    "rounds": "all",
+    "vote": "independent_first",
+    "judged": "all",
+}
 
 
 class CreateDebateArgs(BaseModel):
@@ -47,6 +57,39 @@ class CreateDebateArgs(BaseModel):
     summarizer: LLMConfig | None = Field(
         default=None, description="Model for summarize_debate (default: the first participant's)."
     )
+    protocol: ProtocolName = Field(
+        default="rounds",
+        description="rounds: the plain debate (a judge, if any, gives a verdict at the end); vote: debaters "
+        "answer alone, then revise with the others' answers, and the majority decides (a judge breaks ties); "
+        "judged: a moderator may stop after each round, and a judge gives the verdict.",
+    )
+    visibility: Visibility | None = Field(
+        default=None,
+        description="What debaters see of each other: all; independent_first (round 1 answered alone; the "
+        "vote default); answers_only (others' final answers, never their reasoning).",
+    )
+    stop_on_consensus: bool = Field(
+        default=False, description="End the debate once every debater's final answer agrees after a round."
+    )
+    answer_pattern: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_PATTERN,
+        description="A regular expression that finds a debater's final answer (its first group, if any); "
+        'default: a "Final answer: ..." line.',
+    )
+    answer_choices: list[str] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=MAX_CHOICES,
+        description="The answers allowed; anything else counts as no answer.",
+    )
+    budget_usd: float | None = Field(
+        default=None, gt=0, le=1_000_000, description="Most the debate may cost, in USD (list prices)."
+    )
+    budget_tokens: int | None = Field(
+        default=None, ge=1, le=1_000_000_000, description="Most tokens the debate may use (in and out)."
+    )
 
 
 class Problems:
@@ -68,7 +111,33 @@ class Problems:
             )
 
 
+def _check_protocol(args: CreateDebateArgs, problems: Problems) -> None:
+    roles = [p.role for p in args.participants]
+    for role in ("judge", "moderator"):
+        if roles.count(role) > 1:
+            extra = [i for i, r in enumerate(roles) if r == role][1]
+            problems.add(f"participants[{extra}].role", f"a debate has at most one {role}")
+    if roles.count("debater") < 2:
+        problems.add("participants", f"at least two debaters are needed (found {roles.count('debater')})")
+    if args.protocol == "judged" and "judge" not in roles:
+        problems.add("protocol", "the judged protocol needs a participant with role 'judge'")
+    if args.answer_pattern is not None and (problem := check_pattern(args.answer_pattern)):
+        problems.add("answer_pattern", problem)
+    if args.answer_choices is not None:
+        try:
+            AnswerFormat(choices=args.answer_choices)
+        except ValidationError as exc:
+            problems.add("answer_choices", exc.errors(include_url=False)[0]["msg"])
+
+
+def answer_format(args: CreateDebateArgs) -> AnswerFormat | None:
+    if args.answer_pattern is None and args.answer_choices is None:
+        return None
+    return AnswerFormat(pattern=args.answer_pattern, choices=args.answer_choices)
+
+
 def _check_shape(args: CreateDebateArgs, problems: Problems) -> None:
+    _check_protocol(args, problems)
     seen: dict[str, int] = {}
     for i, spec in enumerate(args.participants):
         key = spec.name.casefold()
@@ -84,6 +153,14 @@ def _check_shape(args: CreateDebateArgs, problems: Problems) -> None:
                 f"participants[{i}].llm_config.max_output_tokens",
                 f"{config.max_output_tokens} is more than half of max_tokens ({config.max_tokens})",
             )
+
+
+class Target(NamedTuple):
+    provider: str
+    model: str
+    context_window: int | None
+    input_price: float | None
+    output_price: float | None
 
 
 class _Targets:
@@ -106,10 +183,8 @@ class _Targets:
         listings = await asyncio.gather(*(llm.list_models(k, scope) for k in keys))
         return cls(catalog, dict(zip(keys, listings, strict=True)))
 
-    def resolve(
-        self, config: LLMConfig, field: str, problems: Problems
-    ) -> tuple[str, str, int | None] | None:
-        """(provider key, model, context window) or None after recording what is wrong."""
+    def resolve(self, config: LLMConfig, field: str, problems: Problems) -> Target | None:
+        """Provider key, model, window and prices; or None after recording what is wrong."""
         key = self.aliases(self.catalog).get(config.provider.lower())
         if key is None:
             known = ", ".join(sorted(self.catalog))
@@ -133,7 +208,14 @@ class _Targets:
             known = ", ".join(m["id"] for m in listing["models"][:20])
             problems.add(f"{field}.model", f"provider '{key}' does not serve '{model}' (it serves: {known})")
             return None
-        return key, model, entry.get("context_window") if entry else None
+        prices = (entry or {}).get("prices") or {}
+        return Target(
+            key,
+            model,
+            entry.get("context_window") if entry else None,
+            prices.get("input_per_mtok"),
+            prices.get("output_per_mtok"),
+        )
 
 
 async def _resolve(
@@ -148,26 +230,31 @@ async def _resolve(
         target = targets.resolve(config, f"participants[{i}].llm_config", problems)
         if target is None:
             continue
-        provider, model, window = target
+        structured = spec.role != "debater" and "temperature" not in config.model_fields_set
         resolved.append(
             Participant(
                 position=i,
                 name=spec.name,
                 stance=spec.stance,
-                provider=provider,
-                model=model,
+                provider=target.provider,
+                model=target.model,
                 system_prompt=config.system_prompt,
-                temperature=config.temperature,
+                temperature=STRUCTURED_TEMPERATURE if structured else config.temperature,
                 max_tokens=config.max_tokens,
                 max_output_tokens=config.max_output_tokens,
-                context_window=window,
+                context_window=target.context_window,
+                role=spec.role,
+                input_price=target.input_price,
+                output_price=target.output_price,
             )
         )
     summarizer = None
     if args.summarizer is not None:
         target = targets.resolve(args.summarizer, "summarizer", problems)
         if target is not None:
-            summarizer = args.summarizer.model_copy(update={"provider": target[0], "model": target[1]})
+            summarizer = args.summarizer.model_copy(
+                update={"provider": target.provider, "model": target.model}
+            )
     return resolved, summarizer
 
 
@@ -203,6 +290,12 @@ async def create_debate(
         turns_taken=0,
         summarizer=summarizer,
         organization_id=organization,
+        protocol=args.protocol,
+        visibility=args.visibility or DEFAULT_VISIBILITY[args.protocol],
+        stop_on_consensus=args.stop_on_consensus,
+        answer_format=answer_format(args),
+        budget_usd=args.budget_usd,
+        budget_tokens=args.budget_tokens,
         created_at=now,
         updated_at=now,
         participants=participants,

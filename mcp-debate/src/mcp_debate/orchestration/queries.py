@@ -18,6 +18,7 @@ from mcp_debate.domain.states import DebateState
 from mcp_debate.exports import ExportDocument
 from mcp_debate.orchestration.lookup import require_debate
 from mcp_debate.orchestration.runs import DebateRunner
+from mcp_debate.protocols.visibility import visible
 from mcp_debate.store import Database
 from mcp_debate.store import debates as debate_rows
 from mcp_debate.store import ledger as ledger_rows
@@ -88,7 +89,7 @@ class Queries:
             ledger = await ledger_rows.compute(conn, debate_id, debate.participants)
             count = await message_rows.count(conn, debate_id)
         return DebateView(
-            **debate.model_dump(exclude={"total_turns", "current_round", "next_speaker"}),
+            **debate.model_dump(exclude={"total_turns", "current_round", "next_speaker", "next_step_kind"}),
             ledger=ledger,
             run_active=self.runner.is_active(debate_id),
             message_count=count,
@@ -149,6 +150,7 @@ class Queries:
             )
         preview = None
         if nxt is not None:
+            history = visible(debate, nxt, history, debate.current_round)
             plan = self.contexts.plan(debate, nxt, history, summaries[nxt.position])
             if isinstance(plan, NeedsSummary):
                 preview = NextTurnPreview(

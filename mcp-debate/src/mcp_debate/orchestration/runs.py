@@ -73,8 +73,9 @@ class DebateRunner:
         async with self.db.write() as conn:
             debate = await require_debate(conn, debate_id)
             state = transition(debate.state, Action.RUN)
+            # To the end: as far as the debate could go (it completes sooner when its rounds stop early).
             wanted = (
-                debate.total_turns if turns is None else min(debate.total_turns, debate.turns_taken + turns)
+                debate.most_steps if turns is None else min(debate.most_steps, debate.turns_taken + turns)
             )
             # A run already under way is never shortened by another caller; pause stops it.
             target = max(wanted, debate.run_target or 0) if self.is_active(debate_id) else wanted
@@ -177,7 +178,8 @@ class DebateRunner:
                 self._publish(debate_id, RunEvent(stopped="failed", error=error))
                 return
             failing_since, retries = None, 0
-            self._publish(debate_id, RunEvent(message=outcome.message))
+            if outcome.message is not None:  # None: the budget ended the debate without a call
+                self._publish(debate_id, RunEvent(message=outcome.message))
 
     async def _fail(self, debate_id: str, error: ServiceError, waited: float) -> None:
         """A run that gives up leaves its debate ``failed`` with the error, never ``running`` with no run.

@@ -5,6 +5,12 @@ context snapshot and the debate's progress are committed together. A crash or an
 therefore leaves no partial turn, and the same turn simply runs again. (A context summary made on
 the way is stored at once: it stays valid whatever becomes of the turn, and the retry reuses it.)
 
+Protocols: a turn is one *step* of the debate (:mod:`mcp_debate.domain.schedule`): a debater's turn,
+a moderator's decision or a judge's verdict, committed the same way. The commit also stores what the
+step changes (the vote, a consensus or moderator stop, the verdict: :mod:`mcp_debate.protocols.progress`).
+Before its LLM call a step is checked against the debate's budget; a step that does not fit stops the
+rounds instead (one transaction, no message), and the judge's verdict or the vote follows.
+
 Concurrency: calls for the same debate in this process join the turn already in flight and get its
 message. Across processes, ``UNIQUE (debate_id, turn)`` lets only one message per turn in; the other
 writer reads the winner's message and returns it as joined.
@@ -18,16 +24,24 @@ import sqlite3
 import time
 from dataclasses import dataclass, replace
 
+import aiosqlite
+
 from mcp_debate.context import prompts
 from mcp_debate.context.manager import Ready
 from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import ContextSnapshot, Debate, Message, Participant
+from mcp_debate.domain.schedule import Step
 from mcp_debate.domain.states import Action, DebateState, transition
 from mcp_debate.llm import CallScope, LLMServiceClient, TokenCount
 from mcp_debate.llm.client import DeltaSink
 from mcp_debate.metrics import DebateMetrics
+from mcp_debate.orchestration.budgets import BudgetGate
 from mcp_debate.orchestration.contexts import ContextAssembler
 from mcp_debate.orchestration.lookup import require_debate
+from mcp_debate.orchestration.structured_steps import Spoken, StructuredSpeaker
+from mcp_debate.protocols import progress
+from mcp_debate.protocols.answers import extract
+from mcp_debate.protocols.visibility import visible
 from mcp_debate.store import Database
 from mcp_debate.store import debates as debate_rows
 from mcp_debate.store import messages as message_rows
@@ -40,7 +54,7 @@ from mcp_shared.errors import (
     ProviderUnavailableError,
     ServiceError,
 )
-from mcp_shared.models import CompletionRequest, CompletionResponse
+from mcp_shared.models import CompletionRequest
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +71,8 @@ PERMANENT = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class TurnOutcome:
-    message: Message
+    message: Message | None
+    """None when the step ended the debate without an LLM call (its budget did not allow one)."""
     debate: Debate
     joined: bool = False
     """True when this call did not run the turn itself but got the message of one in flight."""
@@ -67,12 +82,19 @@ class TurnRunner:
     """Runs turns; at most one in flight per debate in this process."""
 
     def __init__(
-        self, db: Database, llm: LLMServiceClient, assembler: ContextAssembler, metrics: DebateMetrics
+        self,
+        db: Database,
+        llm: LLMServiceClient,
+        assembler: ContextAssembler,
+        metrics: DebateMetrics,
+        gate: BudgetGate,
     ) -> None:
         self.db = db
         self.llm = llm
         self.assembler = assembler
         self.metrics = metrics
+        self.gate = gate
+        self.structured = StructuredSpeaker(llm, gate)
         self._inflight: dict[str, asyncio.Task[TurnOutcome]] = {}
 
     async def next_turn(self, debate_id: str, on_delta: DeltaSink | None = None) -> TurnOutcome:
@@ -120,11 +142,13 @@ class TurnRunner:
         async with self.db.read() as conn:  # one snapshot: the debate, the speaker's summary, what follows it
             debate = await require_debate(conn, debate_id)
             transition(debate.state, Action.TAKE_TURN)
-            me = debate.next_participant()
-            if me is None:  # every turn is taken; the commit that took the last one completed the debate
+            step = debate.next_step()
+            if step is None:  # every turn is taken; the commit that took the last one completed the debate
                 raise InvalidRequestError(f"debate {debate_id} has no turn left", status=409)
+            me = debate.participants[step.position]
             summary = await summary_rows.latest(conn, debate.id, "context", me.position)
             history = await message_rows.page(conn, debate.id, summary.covers_to_seq if summary else 0)
+        history = visible(debate, me, history, step.round)
         if debate.state is DebateState.CREATED:
             debate = debate.model_copy(update={"state": await self._start(debate_id)})
         scope = CallScope(debate.id, me.name, me.provider, me.model, organization=debate.organization_id)
@@ -132,40 +156,55 @@ class TurnRunner:
             ready, counted, summary_seconds = await self.assembler.assemble(
                 debate, me, summary, history, scope
             )
-            llm_started = time.perf_counter()
-            answer = await self.llm.complete(
-                CompletionRequest(
-                    provider=me.provider,
-                    model=me.model,
-                    messages=ready.messages,
-                    max_tokens=ready.budget.reserve,
-                    temperature=me.temperature,
-                    conversation_id=f"debate:{debate.id}",
-                ),
-                scope,
-                on_delta=_guarded(on_delta) if on_delta else None,
-            )
-            call_seconds = time.perf_counter() - llm_started
-            llm_seconds = call_seconds + summary_seconds
-            content = prompts.strip_own_prefix(answer.content, me)
-            if not content:
-                raise ProviderUnavailableError(
-                    f"debate {debate.id}, participant '{me.name}': the model returned an empty answer "
-                    f"(finish_reason {answer.finish_reason})",
-                    provider=answer.provider,
-                    model=answer.model,
-                )
+            refused = await self.gate.refusal(debate, step, me, counted.tokens)
+            if refused is None:
+                llm_started = time.perf_counter()
+                if me.role == "debater":
+                    spoken = await self._argue(debate, me, ready, scope, on_delta)
+                else:
+                    spoken = await self.structured.speak(debate, step, me, ready, counted.tokens, scope)
+                call_seconds = time.perf_counter() - llm_started
+                llm_seconds = call_seconds + summary_seconds
         except ServiceError as error:
             await self._record_failure(debate.id, error)
             self.metrics.turns.labels(str(error.error_type)).inc()
             raise
+        if refused is not None:
+            return await self._out_of_budget(debate, step, refused, on_delta)
         self.metrics.llm_time.labels("turn").observe(call_seconds)
-        draft = _TurnDraft(me, content, answer, call_seconds, ready, counted)
+        draft = _TurnDraft(me, step, spoken, call_seconds, ready, counted)
         outcome = await self._commit(debate, draft)
         overhead = time.perf_counter() - started - llm_seconds
         self.metrics.overhead.observe(max(overhead, 0.0))
         self.metrics.turns.labels("joined" if outcome.joined else "ok").inc()
         return outcome
+
+    async def _argue(
+        self, debate: Debate, me: Participant, ready: Ready, scope: CallScope, on_delta: DeltaSink | None
+    ) -> Spoken:
+        """A debater's turn: one call, the reply cleaned, its final answer read when one is asked for."""
+        answer = await self.llm.complete(
+            CompletionRequest(
+                provider=me.provider,
+                model=me.model,
+                messages=ready.messages,
+                max_tokens=ready.budget.reserve,
+                temperature=me.temperature,
+                conversation_id=f"debate:{debate.id}",
+            ),
+            scope,
+            on_delta=_guarded(on_delta) if on_delta else None,
+        )
+        content = prompts.strip_own_prefix(answer.content, me)
+        if not content:
+            raise ProviderUnavailableError(
+                f"debate {debate.id}, participant '{me.name}': the model returned an empty answer "
+                f"(finish_reason {answer.finish_reason})",
+                provider=answer.provider,
+                model=answer.model,
+            )
+        final = extract(content, debate.answer_format) if debate.asks_for_answers else None
+        return Spoken(answer, content, final_answer=final)
 
     async def _start(self, debate_id: str) -> DebateState:
         """created -> running. Only the state is taken from this read: the turn keeps the snapshot it
@@ -182,6 +221,7 @@ class TurnRunner:
     async def _commit(self, debate: Debate, draft: _TurnDraft) -> TurnOutcome:
         turn = debate.turns_taken + 1
         me = draft.participant
+        spoken = draft.spoken
         try:
             async with self.db.write() as conn:
                 current = await debate_rows.progress(conn, debate.id)
@@ -199,34 +239,114 @@ class TurnRunner:
                     debate_id=debate.id,
                     kind="turn",
                     speaker=me.name,
-                    content=draft.content,
-                    round=(turn - 1) // len(debate.participants) + 1,
+                    content=spoken.content,
+                    round=draft.step.round,
                     turn=turn,
                     participant=me.position,
-                    input_tokens=draft.answer.usage.input_tokens,
-                    output_tokens=draft.answer.usage.output_tokens,
-                    cost_usd=draft.answer.cost_usd,
+                    input_tokens=spoken.answer.usage.input_tokens,
+                    output_tokens=spoken.answer.usage.output_tokens,
+                    cost_usd=spoken.answer.cost_usd,
                     latency_ms=round(draft.seconds * 1000, 2),
-                    provider=draft.answer.provider,
-                    model=draft.answer.model,
-                    finish_reason=draft.answer.finish_reason,
-                    cached=draft.answer.cached,
-                    request_id=draft.answer.request_id,
+                    provider=spoken.answer.provider,
+                    model=spoken.answer.model,
+                    finish_reason=spoken.answer.finish_reason,
+                    cached=spoken.answer.cached,
+                    request_id=spoken.answer.request_id,
+                    answer=spoken.final_answer,
+                    structured=spoken.structured,
+                    calls=spoken.calls,
                 )
                 await snapshot_rows.insert(conn, debate.id, draft.snapshot(turn))
+                after = await self._settle(conn, debate, draft, turn)
                 state = transition(
-                    current.state, Action.COMPLETE if turn >= debate.total_turns else Action.COMMIT_TURN
+                    current.state,
+                    Action.COMPLETE if after.state is DebateState.COMPLETED else Action.COMMIT_TURN,
                 )
                 run_target = None if state is DebateState.COMPLETED else current.run_target
                 await debate_rows.update(
-                    conn, debate.id, state=state, turns_taken=turn, run_target=run_target, last_error=None
+                    conn,
+                    debate.id,
+                    state=state,
+                    turns_taken=turn,
+                    run_target=run_target,
+                    last_error=None,
+                    phase=after.phase,
+                    end_reason=after.stopped_reason,  # type: ignore[arg-type]
+                    verdict=after.verdict,
+                    ballots=after.ballots,
                 )
         except sqlite3.IntegrityError as exc:
             return await self._taken_elsewhere(debate.id, turn, exc)
-        return TurnOutcome(
-            message,
-            debate.model_copy(update={"state": state, "turns_taken": turn, "run_target": run_target}),
+        return TurnOutcome(message, after.model_copy(update={"state": state, "run_target": run_target}))
+
+    async def _settle(
+        self, conn: aiosqlite.Connection, debate: Debate, draft: _TurnDraft, turn: int
+    ) -> Debate:
+        """The debate after this step: its ballots, whether the rounds stop, the verdict once they have."""
+        spoken = draft.spoken
+        after = debate.model_copy(
+            update={
+                "turns_taken": turn,
+                "ballots": progress.ballots_after(debate, draft.step, spoken.final_answer),
+            }
         )
+        if draft.step.kind == "verdict":
+            turns = await message_rows.page(conn, debate.id)
+            verdict = progress.judged(after, spoken.judge_reply, spoken.problem, turns)
+            return after.model_copy(update={"state": DebateState.COMPLETED, "verdict": verdict})
+        reason = progress.stop_after(after, draft.step, spoken.decision)
+        if reason is None:
+            return after
+        closing = progress.close(after, await message_rows.page(conn, debate.id))
+        return after.model_copy(
+            update={
+                "phase": closing.phase,
+                "stopped_reason": reason,
+                "verdict": closing.verdict,
+                "state": DebateState.COMPLETED if closing.complete else after.state,
+            }
+        )
+
+    async def _out_of_budget(
+        self, debate: Debate, step: Step, why: str, on_delta: DeltaSink | None
+    ) -> TurnOutcome:
+        """The step's call does not fit the budget: the rounds stop (and the judge, if due, speaks next);
+        a judge that does not fit leaves the verdict to the vote. Nothing is asked of any model here."""
+        async with self.db.write() as conn:
+            current = await debate_rows.progress(conn, debate.id)
+            if current is None:
+                raise InternalError(f"debate {debate.id} disappeared")
+            moved = current.turns_taken != debate.turns_taken
+            if not moved:
+                transition(current.state, Action.COMMIT_TURN)
+                turns = await message_rows.page(conn, debate.id)
+                if step.kind == "verdict":
+                    judge = debate.participants[step.position].name
+                    note = f"the budget did not allow the judge's call ({why}); the verdict is the vote"
+                    verdict = progress.by_vote(debate, turns, note)
+                    closing = progress.Closing(
+                        debate.phase, True, verdict.model_copy(update={"judge": judge}) if verdict else None
+                    )
+                else:
+                    closing = progress.close(debate, turns, note=f"the budget ran out: {why}")
+                state = transition(current.state, Action.COMPLETE if closing.complete else Action.COMMIT_TURN)
+                reason = debate.stopped_reason if step.kind == "verdict" else "budget_exhausted"
+                await debate_rows.update(
+                    conn,
+                    debate.id,
+                    state=state,
+                    run_target=None if closing.complete else current.run_target,
+                    phase=closing.phase,
+                    end_reason=reason,  # type: ignore[arg-type]
+                    verdict=closing.verdict,
+                )
+        logger.info("debate %s: %s", debate.id, why)
+        self.metrics.turns.labels("budget_exhausted").inc()
+        async with self.db.read() as conn:
+            after = await require_debate(conn, debate.id)
+        if after.state is not DebateState.RUNNING:  # completed by the vote, or paused meanwhile
+            return TurnOutcome(None, after)
+        return await self._run(debate.id, on_delta)  # the judge's verdict, or a step another process took
 
     async def _taken_elsewhere(self, debate_id: str, turn: int, exc: sqlite3.IntegrityError) -> TurnOutcome:
         """Another process committed this turn first: its message is the turn's message."""
@@ -259,8 +379,8 @@ class TurnRunner:
 @dataclass(frozen=True, slots=True)
 class _TurnDraft:
     participant: Participant
-    content: str
-    answer: CompletionResponse
+    step: Step
+    spoken: Spoken
     seconds: float
     ready: Ready
     counted: TokenCount

@@ -7,25 +7,36 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
+from pydantic import TypeAdapter
 
+from mcp_debate.domain import schedule
 from mcp_debate.domain.clock import utc_now
-from mcp_debate.domain.models import Debate, DebateListItem, LLMConfig, Participant
+from mcp_debate.domain.models import Debate, DebateListItem, EndReason, LLMConfig, Participant, StoppedReason
 from mcp_debate.domain.states import DebateState
+from mcp_debate.domain.verdict import AnswerFormat, Ballot, Verdict
 from mcp_debate.store.database import row, rows, scalar
 
 _DEBATE_COLUMNS = (
     "id, name, topic, rules, max_rounds, state, turns_taken, run_target, last_error, summarizer, "
-    "organization_id, created_at, updated_at"
+    "organization_id, protocol, visibility, stop_on_consensus, answer_format, budget_usd, budget_tokens, "
+    "phase, end_reason, verdict, ballots, created_at, updated_at"
 )
 _PARTICIPANT_COLUMNS = (
     "position, name, stance, provider, model, system_prompt, temperature, max_tokens, max_output_tokens, "
-    "context_window"
+    "context_window, role, input_price, output_price"
 )
+
+
+_BALLOTS = TypeAdapter(list[Ballot])
+
+
+def _placeholders(columns: str) -> str:
+    return ", ".join("?" for _ in columns.split(","))
 
 
 async def insert(conn: aiosqlite.Connection, debate: Debate) -> None:
     await conn.execute(
-        f"INSERT INTO debates ({_DEBATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+        f"INSERT INTO debates ({_DEBATE_COLUMNS}) VALUES ({_placeholders(_DEBATE_COLUMNS)})",  # noqa: S608
         (
             debate.id,
             debate.name,
@@ -38,13 +49,23 @@ async def insert(conn: aiosqlite.Connection, debate: Debate) -> None:
             None,
             debate.summarizer.model_dump_json() if debate.summarizer else None,
             debate.organization_id,
+            debate.protocol,
+            debate.visibility,
+            int(debate.stop_on_consensus),
+            debate.answer_format.model_dump_json() if debate.answer_format else None,
+            debate.budget_usd,
+            debate.budget_tokens,
+            debate.phase,
+            None,
+            None,
+            "[]",
             debate.created_at,
             debate.updated_at,
         ),
     )
     await conn.executemany(
         f"INSERT INTO participants (debate_id, {_PARTICIPANT_COLUMNS}) "  # noqa: S608
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"VALUES (?, {_placeholders(_PARTICIPANT_COLUMNS)})",
         [
             (
                 debate.id,
@@ -58,25 +79,50 @@ async def insert(conn: aiosqlite.Connection, debate: Debate) -> None:
                 p.max_tokens,
                 p.max_output_tokens,
                 p.context_window,
+                p.role,
+                p.input_price,
+                p.output_price,
             )
             for p in debate.participants
         ],
     )
 
 
+def stopped_reason(state: DebateState, end_reason: EndReason | None) -> StoppedReason | None:
+    """Cancelled and failed come from the state; the other reasons are stored when the rounds end."""
+    if state is DebateState.CANCELLED:
+        return "cancelled"
+    if state is DebateState.FAILED:
+        return "failed"
+    return end_reason
+
+
 def _debate(row: aiosqlite.Row, participants: list[Participant]) -> Debate:
+    state = DebateState(row["state"])
     return Debate(
         id=row["id"],
         name=row["name"],
         topic=row["topic"],
         rules=json.loads(row["rules"]),
         max_rounds=row["max_rounds"],
-        state=DebateState(row["state"]),
+        state=state,
         turns_taken=row["turns_taken"],
         run_target=row["run_target"],
         last_error=json.loads(row["last_error"]) if row["last_error"] else None,
         summarizer=LLMConfig.model_validate_json(row["summarizer"]) if row["summarizer"] else None,
         organization_id=row["organization_id"],
+        protocol=row["protocol"],
+        visibility=row["visibility"],
+        stop_on_consensus=bool(row["stop_on_consensus"]),
+        answer_format=AnswerFormat.model_validate_json(row["answer_format"])
+        if row["answer_format"]
+        else None,
+        budget_usd=row["budget_usd"],
+        budget_tokens=row["budget_tokens"],
+        phase=row["phase"],
+        stopped_reason=stopped_reason(state, row["end_reason"]),
+        verdict=Verdict.model_validate_json(row["verdict"]) if row["verdict"] else None,
+        ballots=_BALLOTS.validate_json(row["ballots"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         participants=participants,
@@ -111,25 +157,37 @@ async def list_page(
     total = int(await scalar(conn, f"SELECT COUNT(*) FROM debates d {where}", params))  # noqa: S608
     found = await rows(
         conn,
-        "SELECT d.id, d.name, d.topic, d.state, d.turns_taken, d.max_rounds, d.created_at, d.updated_at, "  # noqa: S608
-        "(SELECT COUNT(*) FROM participants p WHERE p.debate_id = d.id) AS participant_count "
+        "SELECT d.id, d.name, d.topic, d.state, d.turns_taken, d.max_rounds, d.protocol, d.phase, "  # noqa: S608
+        "d.end_reason, d.created_at, d.updated_at, "
+        "(SELECT group_concat(p.role) FROM participants p WHERE p.debate_id = d.id) AS roles "
         f"FROM debates d {where} ORDER BY d.created_at DESC, d.id LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
-    items = [
-        DebateListItem(
-            id=r["id"],
-            name=r["name"],
-            topic=r["topic"],
-            state=DebateState(r["state"]),
-            turns_taken=r["turns_taken"],
-            total_turns=r["max_rounds"] * r["participant_count"],
-            created_at=r["created_at"],
-            updated_at=r["updated_at"],
-        )
-        for r in found
-    ]
+    items = [_list_item(r) for r in found]
     return items, total
+
+
+def _list_item(r: aiosqlite.Row) -> DebateListItem:
+    state = DebateState(r["state"])
+    roles: list[schedule.Role] = r["roles"].split(",") if r["roles"] else []
+    if state is DebateState.COMPLETED:
+        total = r["turns_taken"]
+    elif r["phase"] == "closing":
+        total = r["turns_taken"] + 1
+    else:
+        total = schedule.planned_steps(r["protocol"], roles, r["max_rounds"])
+    return DebateListItem(
+        id=r["id"],
+        name=r["name"],
+        topic=r["topic"],
+        state=state,
+        turns_taken=r["turns_taken"],
+        total_turns=total,
+        protocol=r["protocol"],
+        stopped_reason=stopped_reason(state, r["end_reason"]),
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +233,10 @@ async def update(
     turns_taken: int | None = None,
     run_target: int | None = _UNSET,
     last_error: dict[str, Any] | None = _UNSET,
+    phase: schedule.Phase | None = None,
+    end_reason: EndReason | None = _UNSET,
+    verdict: Verdict | None = _UNSET,
+    ballots: list[Ballot] | None = None,
 ) -> None:
     """Change some of a debate's mutable fields; ``updated_at`` always moves."""
     sets: list[str] = ["updated_at = ?"]
@@ -191,4 +253,16 @@ async def update(
     if last_error is not _UNSET:
         sets.append("last_error = ?")
         params.append(json.dumps(last_error) if last_error is not None else None)
+    if phase is not None:
+        sets.append("phase = ?")
+        params.append(phase)
+    if end_reason is not _UNSET:
+        sets.append("end_reason = ?")
+        params.append(end_reason)
+    if verdict is not _UNSET:
+        sets.append("verdict = ?")
+        params.append(verdict.model_dump_json() if verdict is not None else None)
+    if ballots is not None:
+        sets.append("ballots = ?")
+        params.append(_BALLOTS.dump_json(ballots).decode())
     await conn.execute(f"UPDATE debates SET {', '.join(sets)} WHERE id = ?", [*params, debate_id])  # noqa: S608

@@ -10,14 +10,14 @@ from mcp_debate.store.database import rows
 
 async def compute(conn: aiosqlite.Connection, debate_id: str, participants: list[Participant]) -> Ledger:
     lines = {p.position: LedgerLine(name=p.name) for p in participants}
-    for position, turns, tokens_in, tokens_out, cost in await rows(
+    for position, turns, calls, tokens_in, tokens_out, cost in await rows(
         conn,
-        "SELECT participant, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd) "
+        "SELECT participant, COUNT(*), SUM(calls), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd) "
         "FROM messages WHERE debate_id = ? AND kind = 'turn' GROUP BY participant",
         (debate_id,),
     ):
         line = lines[position]
-        line.turns, line.calls = turns, turns
+        line.turns, line.calls = turns, calls
         line.input_tokens, line.output_tokens, line.cost_usd = tokens_in, tokens_out, cost
     summaries = LedgerLine(name="debate summaries")
     for position, calls, tokens_in, tokens_out, cost in await rows(

@@ -6,6 +6,9 @@ write it; a second writer gets :class:`sqlite3.IntegrityError` and reads the win
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import aiosqlite
 
 from mcp_debate.domain.clock import utc_now
@@ -14,13 +17,15 @@ from mcp_debate.store.database import row, rows, scalar
 
 _COLUMNS = (
     "id, debate_id, seq, kind, round, turn, participant, speaker, content, input_tokens, output_tokens, "
-    "cost_usd, latency_ms, provider, model, finish_reason, cached, request_id, created_at"
+    "cost_usd, latency_ms, provider, model, finish_reason, cached, request_id, answer, structured, calls, "
+    "created_at"
 )
 
 
 def _message(row: aiosqlite.Row) -> Message:
     values = dict(row)
     values["cached"] = bool(values["cached"])
+    values["structured"] = json.loads(values["structured"]) if values["structured"] else None
     return Message(**values)
 
 
@@ -43,13 +48,16 @@ async def insert(
     finish_reason: str | None = None,
     cached: bool = False,
     request_id: str | None = None,
+    answer: str | None = None,
+    structured: dict[str, Any] | None = None,
+    calls: int = 1,
 ) -> Message:
     """Append a message at the next ``seq`` (call inside a write transaction)."""
     found = await row(
         conn,
         f"INSERT INTO messages ({_COLUMNS}) VALUES (NULL, ?, "  # noqa: S608
         "(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE debate_id = ?), "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
         (
             debate_id,
             debate_id,
@@ -68,6 +76,9 @@ async def insert(
             finish_reason,
             int(cached),
             request_id,
+            answer,
+            json.dumps(structured) if structured is not None else None,
+            calls if kind == "turn" else 0,
             utc_now(),
         ),
     )

@@ -145,7 +145,41 @@ _V2 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+_V3 = Migration(
+    3,
+    "protocols: roles, verdicts, answers, budgets",
+    (
+        "ALTER TABLE debates ADD COLUMN protocol TEXT NOT NULL DEFAULT 'rounds' "
+        "CHECK (protocol IN ('rounds', 'vote', 'judged'))",
+        "ALTER TABLE debates ADD COLUMN visibility TEXT NOT NULL DEFAULT 'all' "
+        "CHECK (visibility IN ('all', 'independent_first', 'answers_only'))",
+        "ALTER TABLE debates ADD COLUMN stop_on_consensus INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE debates ADD COLUMN answer_format TEXT",
+        "ALTER TABLE debates ADD COLUMN budget_usd REAL CHECK (budget_usd IS NULL OR budget_usd > 0)",
+        "ALTER TABLE debates ADD COLUMN budget_tokens INTEGER "
+        "CHECK (budget_tokens IS NULL OR budget_tokens > 0)",
+        # debate: rounds under way; closing: the rounds are over and the judge's verdict is due.
+        "ALTER TABLE debates ADD COLUMN phase TEXT NOT NULL DEFAULT 'debate' "
+        "CHECK (phase IN ('debate', 'closing'))",
+        # Why the rounds ended; cancelled and failed are read from the state.
+        "ALTER TABLE debates ADD COLUMN end_reason TEXT "
+        "CHECK (end_reason IN ('completed', 'consensus', 'moderator', 'budget_exhausted'))",
+        "ALTER TABLE debates ADD COLUMN verdict TEXT",
+        # Each debater's latest readable final answer: the vote so far (JSON), kept with every turn.
+        "ALTER TABLE debates ADD COLUMN ballots TEXT NOT NULL DEFAULT '[]'",
+        # Debates that completed before protocols existed ran to their last round.
+        "UPDATE debates SET end_reason = 'completed' WHERE state = 'completed'",
+        "ALTER TABLE participants ADD COLUMN role TEXT NOT NULL DEFAULT 'debater' "
+        "CHECK (role IN ('debater', 'judge', 'moderator'))",
+        "ALTER TABLE participants ADD COLUMN input_price REAL",
+        "ALTER TABLE participants ADD COLUMN output_price REAL",
+        "ALTER TABLE messages ADD COLUMN answer TEXT",
+        "ALTER TABLE messages ADD COLUMN structured TEXT",
+        "ALTER TABLE messages ADD COLUMN calls INTEGER NOT NULL DEFAULT 1 CHECK (calls >= 0)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

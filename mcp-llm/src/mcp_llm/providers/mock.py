@@ -14,10 +14,20 @@ model                          behaviour
 ``mock-stream-cut``            streams two chunks, then the connection drops (``complete`` works)
 ``mock-fail-<kind>``           always fails with ``<kind>``
 ``mock-fail-<kind>-<n>``       fails the first ``<n>`` attempts of each distinct request, then answers
+``mock-answer-<x>``            argues like ``mock-1``, then ends with the line ``Final answer: <x>``
+``mock-judge``                 verdict JSON naming the majority of the ``Final answers`` it is shown
+                               (``- NAME: ANSWER`` lines); a moderator's ``continue``/``stop`` JSON
+                               when asked for a ``"decision"``
+``mock-judge-bad-<n>``         as ``mock-judge``, but its first ``<n>`` replies in a conversation are
+                               not JSON (to exercise re-asking)
+``mock-math-<p>``              answers the first ``What is <arithmetic>?`` right with probability
+                               ``<p>`` %, chosen by a hash of the question and the participant's name
+                               (after ``You are`` in the system message); else a nearby number
 =============================  =====================================================================
 
 ``<kind>`` is one of ``rate-limit`` (retry after 0.2 s), ``server-error``, ``timeout``, ``auth``,
-``not-found`` or ``context-length``.
+``not-found`` or ``context-length``. The answering models are described in
+:mod:`mcp_llm.providers.mock_answers`.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderConfig, ProviderRequest, ProviderResponse
+from mcp_llm.providers.mock_answers import answer_text
 from mcp_llm.tokens import TokenCount
 from mcp_shared.errors import (
     AuthenticationError,
@@ -173,7 +184,9 @@ class MockProvider(LLMProvider):
             f'On "{topic}", {_CLAIMS[seed[2] % len(_CLAIMS)]}, and {_CLAIMS[seed[3] % len(_CLAIMS)]}.',
             f"Therefore my position stands (ref {seed[4:8].hex()}).",
         ]
-        return " ".join(sentences)
+        argument = " ".join(sentences)
+        answered = answer_text(request.model, request.messages, argument)
+        return argument if answered is None else answered
 
     def _answer(self, request: ProviderRequest) -> tuple[str, FinishReason, Usage]:
         """Apply stop sequences and max_tokens to the full text, and count tokens."""
