@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
+import random
+
 import pytest
 
 from mcp_llm.providers.base import ProviderConfig, ProviderRequest
@@ -110,3 +114,113 @@ async def test_small_model_rejects_a_prompt_beyond_its_window(mock: MockProvider
     with pytest.raises(ContextLengthExceededError):
         await mock.complete(make_request("mock-small", "word " * 600))
     assert (await mock.complete(make_request("mock-small", "short"))).content
+
+
+def conversation(model: str, *messages: tuple[str, str]) -> ProviderRequest:
+    return ProviderRequest(
+        model,
+        tuple(ChatMessage(role=role, content=text) for role, text in messages),
+        GenerationParams(),  # type: ignore[arg-type]
+    )
+
+
+async def test_answer_model_always_ends_with_its_final_answer(mock: MockProvider) -> None:
+    for topic in ("Should cities ban cars?", "What is 2+2?", ""):
+        reply = (await mock.complete(make_request("mock-answer-Paris", topic or "x"))).content
+        assert reply.splitlines()[-1] == "Final answer: Paris"
+        assert len(reply.splitlines()) == 2 and reply.splitlines()[0]
+
+
+ANSWERS = (
+    "Vote.\n\nFinal answers (each debater's latest):\n- A: 7\n- B: 9\n- C: 9\n\nReply with one JSON object"
+)
+
+
+async def test_judge_names_the_majority_of_the_answers_it_is_shown(mock: MockProvider) -> None:
+    reply = await mock.complete(conversation("mock-judge", ("system", "You judge."), ("user", ANSWERS)))
+    verdict = json.loads(reply.content)
+    assert verdict["answer"] == "9" and verdict["winner"] == "B"
+    assert verdict["confidence"] == pytest.approx(0.67) and "2 of 3" in verdict["rationale"]
+    tie = ANSWERS.replace("- C: 9\n", "")
+    assert (
+        json.loads((await mock.complete(conversation("mock-judge", ("user", tie)))).content)["answer"] == "7"
+    )
+
+
+async def test_judge_as_moderator_stops_only_when_everyone_agrees(mock: MockProvider) -> None:
+    asked = ANSWERS + ' {"decision": "continue" or "stop", "reason": "..."}'
+    split = json.loads((await mock.complete(conversation("mock-judge", ("user", asked)))).content)
+    assert split["decision"] == "continue"
+    agreed = asked.replace("- A: 7", "- A: 9")
+    assert (
+        json.loads((await mock.complete(conversation("mock-judge", ("user", agreed)))).content)["decision"]
+        == "stop"
+    )
+    silent = asked.replace("- A: 7", "- A: (no readable answer)").replace("- B: 9\n- C: 9\n", "- B: 9\n")
+    assert (
+        json.loads((await mock.complete(conversation("mock-judge", ("user", silent)))).content)["decision"]
+        == "continue"
+    )
+
+
+async def test_bad_judge_is_unreadable_for_its_first_n_replies(mock: MockProvider) -> None:
+    first = (await mock.complete(conversation("mock-judge-bad-2", ("user", ANSWERS)))).content
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(first)
+    again = ("user", ANSWERS), ("assistant", first), ("user", "Your reply could not be read.")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads((await mock.complete(conversation("mock-judge-bad-2", *again))).content)
+    third = (*again, ("assistant", first), ("user", "Again."))
+    assert (
+        json.loads((await mock.complete(conversation("mock-judge-bad-2", *third))).content)["answer"] == "9"
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "value"),
+    [("3+4*5-2", "21"), ("(1+2)*3", "9"), ("7/2", "3.5"), ("-4 + 10 / 4", "-1.5"), ("2*(3-(4+1))", "-4")],
+)
+async def test_math_model_computes_exactly_when_it_is_right(
+    mock: MockProvider, expression: str, value: str
+) -> None:
+    request = conversation(
+        "mock-math-100", ("system", "You are Alice, a debater."), ("user", f"What is {expression}?")
+    )
+    assert (await mock.complete(request)).content.splitlines()[-1] == f"Final answer: {value}"
+
+
+async def test_math_model_is_right_p_percent_of_the_time_and_errs_nearby(mock: MockProvider) -> None:
+    """Over 2000 questions accuracy is within three binomial standard deviations of p; a wrong answer is
+    within 3 of the right one; the same participant always answers a question the same way."""
+    rng = random.Random(7)
+    p, n = 0.7, 2000
+    right = 0
+    for i in range(n):
+        a, b, c = rng.randint(1, 99), rng.randint(1, 99), rng.randint(1, 9)
+        question = f"What is {a}+{b}*{c}?"
+        request = conversation(
+            "mock-math-70", ("system", f"You are P{i % 5}, a debater."), ("user", question)
+        )
+        answer = int((await mock.complete(request)).content.rsplit("Final answer: ", 1)[1])
+        assert answer == int((await mock.complete(request)).content.rsplit("Final answer: ", 1)[1])
+        right += answer == a + b * c
+        assert abs(answer - (a + b * c)) <= 3
+    tolerance = 3 * math.sqrt(p * (1 - p) / n)
+    assert abs(right / n - p) <= tolerance, (right / n, p, tolerance)
+
+
+async def test_math_participants_err_differently(mock: MockProvider) -> None:
+    question = ("user", "What is 12*12?")
+    answers = {
+        (
+            await mock.complete(conversation("mock-math-50", ("system", f"You are {name}, x."), question))
+        ).content
+        for name in ("Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus", "Hal")
+    }
+    assert len(answers) > 1
+
+
+async def test_math_model_without_arithmetic_argues_like_the_default(mock: MockProvider) -> None:
+    for text in ("What is the capital of France?", "What is 1+?", "What is 1/0?", "What is 2**3?"):
+        reply = (await mock.complete(conversation("mock-math-100", ("user", text)))).content
+        assert "Final answer" not in reply and reply

@@ -21,6 +21,7 @@ from mcp_debate.orchestration.queries import DebateList
 from mcp_debate.orchestration.runs import StopReason
 from mcp_debate.orchestrator import Orchestrator
 from mcp_debate.protocols.prompts import readable
+from mcp_shared.errors import InvalidRequestError
 from mcp_shared.server.tools import CallContext, StreamEvent, ToolSpec
 
 DebateId = Annotated[str, Field(min_length=1, max_length=64, description="The debate's id (deb_...).")]
@@ -167,7 +168,10 @@ def build_tools(orc: Orchestrator) -> list[ToolSpec[Any]]:
 
     async def deliberate(args: DeliberateArgs, call: CallContext) -> DeliberateResult:
         create = await deliberation.debate_arguments(args, orc.llm)
-        debate = await orc.create(create, caller_organization(call.organization_id))
+        try:
+            debate = await orc.create(create, caller_organization(call.organization_id))
+        except InvalidRequestError as error:
+            raise deliberation.in_own_terms(error, args, create) from None
 
         async def on_message(message: Message) -> None:
             data = message.model_dump(mode="json")

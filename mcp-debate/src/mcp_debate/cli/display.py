@@ -12,13 +12,15 @@ import sys
 from typing import Protocol, TextIO
 
 from mcp_debate.domain.models import DebateView, LedgerLine, Message, Participant, Summary
+from mcp_debate.exports import verdict as verdict_section
 
 
 class Display(Protocol):
     def intro(self, view: DebateView, where: str, resumed: bool) -> None: ...
     def turn_started(self, view: DebateView, speaker: Participant) -> None: ...
     def delta(self, text: str) -> None: ...
-    def turn_finished(self, message: Message, view: DebateView) -> None: ...
+    def turn_finished(self, message: Message | None, view: DebateView) -> None: ...
+    def verdict(self, view: DebateView) -> None: ...
     def working(self, what: str) -> None: ...
     def summary(self, summary: Summary) -> None: ...
     def note(self, text: str) -> None: ...
@@ -48,13 +50,28 @@ def turn_usage(message: Message) -> str:
     )
 
 
+STEP_LABELS = {"moderation": " · decision", "verdict": " · verdict"}
+
+
 def turn_heading(view: DebateView, speaker: Participant) -> str:
-    """``[3/9] Round 1 of 3 · Pragmatist (mock/mock-1)`` for the turn about to be taken."""
+    """``[3/9] Round 1 of 3 · Pragmatist (mock/mock-1)`` for the step about to be taken (a judge's and a
+    moderator's say so: ``· verdict``, ``· decision``)."""
     turn = view.turns_taken + 1
-    rnd = (turn - 1) // len(view.participants) + 1
+    kind = STEP_LABELS.get(view.next_step_kind or "", "")
     return (
-        f"[{turn}/{view.total_turns}] Round {rnd} of {view.max_rounds} · {speaker.name} ({target(speaker)})"
+        f"[{turn}/{view.total_turns}] Round {view.current_round} of {view.max_rounds} · {speaker.name} "
+        f"({target(speaker)}){kind}"
     )
+
+
+def skipped_line(view: DebateView) -> str:
+    """A step that made no call: the budget ended the debate first."""
+    reason = (view.stopped_reason or "stopped").replace("_", " ")
+    return f"  -> not taken: {reason} | total: {totals(view.ledger.total)}"
+
+
+def verdict_lines(view: DebateView) -> list[str]:
+    return [f"{line.label}: {line.text}" for line in verdict_section.lines(view)]
 
 
 def intro_lines(view: DebateView, where: str, resumed: bool) -> list[str]:
@@ -120,11 +137,21 @@ class PlainDisplay:
             self._line()
             self._mid_line = False
 
-    def turn_finished(self, message: Message, view: DebateView) -> None:
+    def turn_finished(self, message: Message | None, view: DebateView) -> None:
         self._end_line()
+        if message is None:
+            self._line(skipped_line(view))
+            return
         if not self._streamed:
             self._line(message.content)
         self._line(f"  -> {turn_usage(message)} | total: {totals(view.ledger.total)}")
+
+    def verdict(self, view: DebateView) -> None:
+        lines = verdict_lines(view)
+        if lines:
+            self._line()
+            for line in lines:
+                self._line(line)
 
     def working(self, what: str) -> None:
         self._line()

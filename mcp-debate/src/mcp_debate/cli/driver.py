@@ -166,13 +166,14 @@ class DebateDriver:
         while (speaker := view.next_participant()) is not None:
             self.display.turn_started(view, speaker)
             turn = await self.call("get_next_turn", {"debate_id": view.id}, on_delta=self.display.delta)
-            message = Message.model_validate(turn["message"])
+            message = Message.model_validate(turn["message"]) if turn.get("message") else None
             view = await self.view()
             self.display.turn_finished(message, view)
         if view.state is not DebateState.COMPLETED:
             raise CliError(
                 f"debate {view.id} is {view.state.value}; it has no turn to take", hint=self.resume_hint
             )
+        self.display.verdict(view)
         return view
 
     async def _summarize(self, view: DebateView) -> Summary | None:
@@ -261,8 +262,10 @@ def export_path(output: str | None, filename: str) -> Path:
 
 def final_line(view: DebateView, seconds: float) -> str:
     ledger = view.ledger.total
+    why = view.stopped_reason
+    early = f" ({why.replace('_', ' ')})" if why and why != view.state.value else ""
     return (
-        f"Debate {view.id} {view.state.value}: {view.turns_taken} turns, {totals(ledger)} "
+        f"Debate {view.id} {view.state.value}{early}: {view.turns_taken} turns, {totals(ledger)} "
         f"({ledger.calls} LLM calls) in {seconds:.1f} s"
     )
 

@@ -20,7 +20,16 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from mcp_debate.cli.display import intro_lines, summary_lines, target, totals, turn_heading, turn_usage
+from mcp_debate.cli.display import (
+    intro_lines,
+    skipped_line,
+    summary_lines,
+    target,
+    totals,
+    turn_heading,
+    turn_usage,
+    verdict_lines,
+)
 from mcp_debate.domain.models import DebateView, Message, Participant, Summary
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red")
@@ -79,14 +88,19 @@ class LiveDisplay:
     def turn_started(self, view: DebateView, speaker: Participant) -> None:
         self._heading = Text(turn_heading(view, speaker), style=f"bold {self._colour(view, speaker.name)}")
         self._text = ""
-        turn = view.turns_taken + 1
-        rnd = (turn - 1) // len(view.participants) + 1
-        self.progress.update(self._task, description=f"Round {rnd}/{view.max_rounds} · {speaker.name}")
+        self.progress.update(
+            self._task, description=f"Round {view.current_round}/{view.max_rounds} · {speaker.name}"
+        )
 
     def delta(self, text: str) -> None:
         self._text += text
 
-    def turn_finished(self, message: Message, view: DebateView) -> None:
+    def turn_finished(self, message: Message | None, view: DebateView) -> None:
+        if message is None:
+            self.console.print(Text(skipped_line(view).strip(), style="dim"))
+            self._heading = None
+            self.progress.update(self._task, total=view.total_turns, completed=view.turns_taken)
+            return
         speaker = next((p for p in view.participants if p.name == message.speaker), None)
         colour = self._colour(view, message.speaker)
         title = Text(
@@ -104,7 +118,22 @@ class LiveDisplay:
             )
         )
         self._heading = None
-        self.progress.update(self._task, completed=view.turns_taken, totals=totals(view.ledger.total))
+        self.progress.update(
+            self._task, total=view.total_turns, completed=view.turns_taken, totals=totals(view.ledger.total)
+        )
+
+    def verdict(self, view: DebateView) -> None:
+        lines = verdict_lines(view)
+        if lines:
+            head, *rest = lines
+            self.console.print(
+                Panel(
+                    Text("\n".join(rest)),
+                    title=Text(head, style="bold"),
+                    title_align="left",
+                    border_style="bold",
+                )
+            )
 
     def working(self, what: str) -> None:
         self.progress.update(self._task, description=f"{what}…")

@@ -12,6 +12,7 @@ from mcp_debate.cli.participants import DEFAULT_TARGET, SPEC_FORMAT
 DEFAULT_URL = "http://localhost:5002/mcp"
 URL_VARIABLE = "MCP_DEBATE_URL"
 EXPORT_FORMATS = ("markdown", "json", "html", "text")
+PROTOCOLS = ("rounds", "vote", "judged")
 
 DESCRIPTION = """\
 Create a debate, run it turn by turn while each reply streams in, and export it.
@@ -25,6 +26,8 @@ EPILOG = f"""\
 participants: {SPEC_FORMAT}, repeatable, in speaking order, e.g.
   -p "Pro:openai/gpt-5-mini:for the motion" -p "Con:claude:against it" -p "Judge::weighs both sides"
   an empty or missing target uses --model; with no participants, three demo participants debate on --model.
+  --judge and --moderator take the same specs: mcp-debate run --protocol vote -p A:openai -p B:claude
+  -p C:gemini --judge Judge:openai ends with the verdict, the vote and who dissented.
 
 exit codes: 0 completed, 1 the debate failed, 2 invalid input, 3 mcp-debate unreachable, 130 interrupted.
 """
@@ -77,6 +80,27 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     debate.add_argument(
         "--resume", metavar="DEBATE_ID", help="continue an existing debate (paused, failed or unfinished)"
     )
+
+    protocol = parser.add_argument_group("protocol and verdict")
+    protocol.add_argument(
+        "--protocol",
+        choices=PROTOCOLS,
+        help="rounds (the plain debate), vote (answer alone, revise, majority decides) or judged "
+        "(a judge decides; needs --judge) (default: rounds)",
+    )
+    protocol.add_argument(
+        "--judge", metavar="SPEC", help=f"a judge, {SPEC_FORMAT}: the verdict (vote: breaks ties)"
+    )
+    protocol.add_argument(
+        "--moderator", metavar="SPEC", help=f"a moderator, {SPEC_FORMAT}: may stop the debate after a round"
+    )
+    protocol.add_argument(
+        "--stop-on-consensus", action="store_true", help="stop once every debater's final answer agrees"
+    )
+    protocol.add_argument(
+        "--budget", type=float, metavar="USD", help="most the debate may cost (list prices)"
+    )
+    protocol.add_argument("--budget-tokens", type=int, metavar="N", help="most tokens the debate may use")
 
     output = parser.add_argument_group("output")
     output.add_argument(

@@ -1,7 +1,8 @@
 """From flags and an optional debate file to one checked plan: what to create, where, what to export.
 
 A debate file holds create_debate's own arguments (``name``, ``topic``, ``participants``, ``rules``,
-``max_rounds``, ``summarizer``), in YAML or JSON; a participant may also be written as a spec string.
+``max_rounds``, ``summarizer``, ``protocol``, budgets...), in YAML or JSON; a participant may also be
+written as a spec string.
 Flags override the file. The arguments are checked here with the tool's own model, so a mistake is
 reported before anything is started, each problem naming its field.
 """
@@ -92,12 +93,28 @@ def debate_arguments(args: argparse.Namespace) -> dict[str, Any]:
         debate["max_rounds"] = args.rounds
     if args.rules:
         debate["rules"] = args.rules
+    _protocol_arguments(debate, args)
     if args.temperature is not None:
         for participant in debate["participants"]:
             if isinstance(participant, dict) and isinstance(participant.get("llm_config"), dict):
                 participant["llm_config"]["temperature"] = args.temperature
     _check(debate, args.file)
     return debate
+
+
+def _protocol_arguments(debate: dict[str, Any], args: argparse.Namespace) -> None:
+    """--protocol, --judge, --moderator, --stop-on-consensus and the budgets, over the file's values."""
+    if args.protocol is not None:
+        debate["protocol"] = args.protocol
+    if args.stop_on_consensus:
+        debate["stop_on_consensus"] = True
+    if args.budget is not None:
+        debate["budget_usd"] = args.budget
+    if args.budget_tokens is not None:
+        debate["budget_tokens"] = args.budget_tokens
+    for role, spec in (("judge", args.judge), ("moderator", args.moderator)):
+        if spec is not None and isinstance(debate["participants"], list):
+            debate["participants"].append({**parse_participant(spec, args.model), "role": role})
 
 
 def load_debate_file(path: Path) -> dict[str, Any]:
@@ -167,6 +184,12 @@ def _check_combinations(args: argparse.Namespace) -> None:
                 ("--rounds", args.rounds),
                 ("--rule", args.rules),
                 ("--temperature", args.temperature),
+                ("--protocol", args.protocol),
+                ("--judge", args.judge),
+                ("--moderator", args.moderator),
+                ("--budget", args.budget),
+                ("--budget-tokens", args.budget_tokens),
+                ("--stop-on-consensus", args.stop_on_consensus or None),
             )
             if value is not None
         ]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from mcp_debate.domain.models import DebateView, Message, Participant, Summary
+from mcp_debate.domain.verdict import Verdict
 
 
 class ExportDocument(BaseModel):
     schema_version: Literal["mcp-debate/export/v1"] = "mcp-debate/export/v1"
     exported_at: str
+    verdict: Verdict | None = Field(default=None, description="The debate's verdict (also in debate).")
     debate: DebateView
     messages: list[Message]
     summary: Summary | None
@@ -36,4 +38,7 @@ def usage_line(message: Message) -> str:
 
 
 def stance_label(participant: Participant) -> str:
+    """The stance; judges and moderators are named by their role."""
+    if participant.role != "debater":
+        return participant.role + (f"; {participant.stance}" if participant.stance else "")
     return participant.stance or "no assigned stance"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from mcp_debate.exports import verdict
 from mcp_debate.exports.document import ExportDocument, stance_label, usage_line
 
 _STYLE = (
@@ -11,6 +12,7 @@ _STYLE = (
     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem}"
     "td.n{text-align:right}.meta{color:#666;font-size:.9em}.turn{margin:1rem 0}"
     ".external{border-left:3px solid #999;padding-left:.75rem}"
+    ".verdict dt{font-weight:bold}.verdict dd{margin:0 0 .5rem 1rem}"
 )
 
 
@@ -34,6 +36,10 @@ def render(doc: ExportDocument) -> str:
         f"<p><strong>Topic:</strong> {_e(d.topic)}</p>",
         f'<p class="meta">{_e(doc.progress_line())} · created {_e(d.created_at)}</p>',
     ]
+    if verdict_lines := verdict.lines(d):
+        parts.append('<h2>Verdict</h2><dl class="verdict">')
+        parts += [f"<dt>{_e(v.label)}</dt><dd>{_e(v.text)}</dd>" for v in verdict_lines]
+        parts.append("</dl>")
     if d.rules:
         parts.append("<h2>Rules</h2><ul>" + "".join(f"<li>{_e(r)}</li>" for r in d.rules) + "</ul>")
     parts.append("<h2>Participants</h2><table><tr><th>#</th><th>Name</th><th>Stance</th><th>Model</th></tr>")

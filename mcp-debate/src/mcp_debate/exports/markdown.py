@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from mcp_debate.exports import verdict
 from mcp_debate.exports.document import ExportDocument, stance_label, usage_line
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
@@ -24,6 +25,8 @@ def render(doc: ExportDocument) -> str:
         f"**Created:** {d.created_at}",
         "",
     ]
+    if verdict_lines := verdict.lines(d):
+        out += ["## Verdict", "", *(f"- **{inline(v.label)}:** {inline(v.text)}" for v in verdict_lines), ""]
     if d.rules:
         out += ["## Rules", "", *(f"- {inline(rule)}" for rule in d.rules), ""]
     out += ["## Participants", "", "| # | Name | Stance | Model |", "|---|---|---|---|"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from mcp_debate.exports import verdict
 from mcp_debate.exports.document import ExportDocument, stance_label, usage_line
 
 WIDTH = 100
@@ -19,6 +20,8 @@ def _indented(text: str) -> list[str]:
 def render(doc: ExportDocument) -> str:
     d = doc.debate
     out = [d.name, "=" * min(len(d.name), WIDTH), f"Topic: {d.topic}", f"State: {doc.progress_line()}", ""]
+    if verdict_lines := verdict.lines(d):
+        out += ["Verdict:", *(f"  {v.label}: {v.text}" for v in verdict_lines), ""]
     if d.rules:
         out += ["Rules:", *(f"  - {r}" for r in d.rules), ""]
     out += ["Participants:"]

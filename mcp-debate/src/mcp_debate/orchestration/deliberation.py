@@ -13,6 +13,8 @@ is read later (``get_debate``, ``debates://{id}``).
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from mcp_debate.domain.models import LLMConfig, ParticipantSpec, StoppedReason
@@ -22,8 +24,11 @@ from mcp_debate.domain.verdict import MAX_CHOICES, MAX_PATTERN, Dissent, Verdict
 from mcp_debate.llm import CallScope, LLMServiceClient
 from mcp_debate.orchestration.creation import CreateDebateArgs
 from mcp_debate.orchestration.queries import Queries
+from mcp_shared.errors import InvalidRequestError
 
 MIN_PANEL = 3
+MAX_PANEL = 10
+"""A debate takes 12 participants: the panel, a judge and a moderator."""
 MAX_DEFAULT_PANEL = 5
 NAME_CHARS = 40
 OFFLINE_MODEL = "mock-1"
@@ -38,7 +43,7 @@ class DeliberateArgs(BaseModel):
     panel: list[ParticipantSpec | LLMConfig] | None = Field(
         default=None,
         min_length=2,
-        max_length=12,
+        max_length=MAX_PANEL,
         description="Who answers: llm_configs ({provider, model, ...}) or participants ({name, stance, "
         "llm_config}); default: each configured provider's default model.",
     )
@@ -115,6 +120,40 @@ async def debate_arguments(args: DeliberateArgs, llm: LLMServiceClient) -> Creat
         budget_usd=args.budget_usd,
         budget_tokens=args.budget_tokens,
     )
+
+
+def in_own_terms(
+    error: InvalidRequestError, args: DeliberateArgs, debate: CreateDebateArgs
+) -> InvalidRequestError:
+    """create_debate's refusal with its fields named as deliberate's caller wrote them (``panel[1]``,
+    ``judge``) rather than as the debate made of them (``participants[1].llm_config``)."""
+    given = args.panel or []
+    names: dict[str, str] = {}
+    for i, participant in enumerate(debate.participants):
+        if i < len(given):
+            names[f"participants[{i}]"] = f"panel[{i}]"
+            if isinstance(given[i], LLMConfig):
+                names[f"participants[{i}].llm_config"] = f"panel[{i}]"
+        elif participant.role in ("judge", "moderator"):
+            names[f"participants[{i}].llm_config"] = participant.role
+            names[f"participants[{i}]"] = participant.role
+        else:
+            names[f"participants[{i}]"] = "panel (default)"
+    pattern = re.compile(r"participants\[\d+\](?:\.llm_config)?")
+
+    def rename(text: str) -> str:
+        return pattern.sub(lambda m: names.get(m.group(0), m.group(0)), text)
+
+    details = dict(error.details)
+    if "field" in details:
+        details["field"] = rename(str(details["field"]))
+    if isinstance(details.get("problems"), list):
+        details["problems"] = [
+            {**p, "field": rename(str(p.get("field", "")))} if isinstance(p, dict) else p
+            for p in details["problems"]
+        ]
+    message = rename(error.message).replace("'create_debate'", "'deliberate'")
+    return InvalidRequestError(message, status=error.status, details=details)
 
 
 async def default_panel(llm: LLMServiceClient) -> list[LLMConfig]:

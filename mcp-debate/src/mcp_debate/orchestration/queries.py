@@ -114,7 +114,9 @@ class Queries:
         async with self.db.read() as conn:
             page = await message_rows.page(conn, debate_id)
             summary = await summary_rows.latest(conn, debate_id, "debate")
-        return ExportDocument(exported_at=utc_now(), debate=view, messages=page, summary=summary)
+        return ExportDocument(
+            exported_at=utc_now(), verdict=view.verdict, debate=view, messages=page, summary=summary
+        )
 
     async def participants(self, debate_id: str) -> ParticipantList:
         async with self.db.read() as conn:

@@ -135,7 +135,12 @@ def readable(message: Message) -> str:
     if not data:
         return message.content
     if "decision" in data:
-        return f"Decision: {data['decision']}. {data.get('reason', '')}".strip()
+        return f"Decision: {data['decision']}. {_sentence(str(data.get('reason', '')))}".strip()
     if data.get("answer") is not None:
-        return f"Verdict: {data['answer']}. {data.get('rationale', '')}".strip()
+        return f"Verdict: {data['answer']}. {_sentence(str(data.get('rationale', '')))}".strip()
     return message.content
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] if text else ""
