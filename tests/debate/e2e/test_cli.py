@@ -312,3 +312,50 @@ def test_make_demo_is_a_real_debate(tmp_path: Path) -> None:
     for name in DEMO:
         assert f"Round 1 of 1 · {name} (mock/mock-1)" in done.stdout
     assert len(list(tmp_path.glob("deb_*.md"))) == 1
+
+
+def test_a_vote_ends_with_its_verdict(debate_server: ServiceProcess) -> None:
+    done = run_cli(
+        "--url", debate_server.url, "--topic", "What is 3+4?", "--protocol", "vote",
+        "-p", "A:mock/mock-answer-7", "-p", "B:mock/mock-answer-7", "-p", "C:mock/mock-answer-9",
+        "--judge", "J:mock/mock-judge", "--rounds", "2", "--no-export",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    turns = messages(debate_server, debate_id_of(out))
+    assert_every_turn_shown(out, turns, ("A", "B", "C"), rounds=2)
+    verdict = out[out.index("Verdict: ") :]
+    assert verdict.startswith("Verdict: 7 (majority vote, confidence 0.67)\n")
+    assert "Votes: 7: 2, 9: 1" in verdict and "Dissent: C: 9: " in verdict
+    assert verdict.index("Votes") < verdict.index("Debate deb_")  # the verdict, then the closing line
+
+
+def test_judged_with_a_moderator_from_flags(debate_server: ServiceProcess) -> None:
+    done = run_cli(
+        "--url", debate_server.url, "--topic", "What is 3+4?", "--protocol", "judged",
+        "-p", "A:mock/mock-answer-7", "-p", "B:mock/mock-answer-7",
+        "--moderator", "M:mock/mock-judge", "--judge", "J:mock/mock-judge", "--rounds", "3", "--no-export",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "[3/9] Round 1 of 3 · M (mock/mock-judge) · decision" in out
+    assert "[4/4] Round 1 of 3 · J (mock/mock-judge) · verdict" in out
+    assert "Verdict: 7 (the judge, confidence 1.00)" in out and "Stopped: moderator" in out
+    assert "completed (moderator): 4 turns" in out
+
+
+def test_a_budget_too_small_for_any_call(debate_server: ServiceProcess) -> None:
+    done = run_cli(
+        "--url", debate_server.url, "--topic", "What is 3+4?", "--protocol", "vote",
+        "-p", "A:mock/mock-answer-7", "-p", "B:mock/mock-answer-9", "--budget-tokens", "10", "--no-export",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "-> not taken: budget exhausted" in out
+    assert "Verdict: No answer: no verdict" in out and "Stopped: budget exhausted" in out
+    assert "completed (budget exhausted): 0 turns" in out
+
+
+def test_protocol_flags_do_not_apply_to_a_resumed_debate() -> None:
+    done = run_cli("--resume", "deb_x", "--judge", "J:mock/mock-judge")
+    assert done.returncode == 2 and "drop --judge" in done.stderr
