@@ -97,7 +97,7 @@ def test_round_one_is_answered_alone_then_everyone_is_seen(debate_server: Servic
     later = next_context(debate_server, debate_id)
     assert later["participant"] == "A"
     seen = "\n".join(m["content"] for m in later["messages"])
-    assert "C: " in seen and "Final answer: 9" in seen and "updated answer" in seen
+    assert "C: " in seen and "Final answer: 9" in seen and "answer the question again" in seen
 
 
 def test_answers_only_shows_final_answers_never_reasoning(debate_server: ServiceProcess) -> None:

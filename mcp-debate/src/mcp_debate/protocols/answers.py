@@ -6,8 +6,12 @@ Extraction, first match wins:
    runs under the ``regex`` module with a time limit, so no pattern can stall the service;
 2. the last line that says ``Final answer: ...`` (any case, markdown emphasis allowed);
 3. the last ``\\boxed{...}`` (how maths models like to answer);
-4. the last ``the answer is ...`` / ``answer: ...``;
-5. with ``choices``: the choice the reply names last.
+4. the last line that says ``the answer ... is ...`` (quoted text skipped) or ``answer: ...``;
+5. the value at the end of the last line that ends in ``= ...`` (``2+3 = 5``);
+6. with ``choices``: the choice the reply names last.
+
+A found answer that is itself a calculation (``2+3 = 5``) is read as what follows its last ``=``; one
+that is a template slot (``<your answer>``, a model echoing its instruction) is no answer.
 
 The answer is cut to one line and stripped of emphasis, quotes and a trailing full stop. With
 ``choices`` it must be one of them (compared without case, or named by exactly one of them as a
@@ -32,7 +36,14 @@ PATTERN_SECONDS = 0.2
 
 _FINAL = re.compile(r"final\s+answer\s*(?:is)?\s*[:：\-–]?\s*(.+)", re.IGNORECASE)
 _BOXED = re.compile(r"\\boxed\{([^{}]{1,200})\}")
-_ANSWER_IS = re.compile(r"\banswer\s*(?:is|:)\s*(.+)", re.IGNORECASE)
+# "the answer ... is X", skipping quoted text (the question, often quoted back) before the "is".
+_ANSWER_IS = re.compile(
+    r"\b(?:the|my|our)\s+answer\b(?:\"[^\"\n]*\"|[^\"\n])*?\bis\s*:?\s+(.+)"
+    r"|\banswer\s*:\s*(.+)",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(r"<[^<>]*>")
+_EQUALS = re.compile(r"=\s*([^\s=]{1,40}?)\s*[.!]?\s*$")
 _EMPHASIS = re.compile(r"^[\s*_`\"'“”‘’]+|[\s*_`\"'“”‘’]+$")
 _NUMBER = re.compile(r"^[-+]?\$?[-+]?\d[\d,]*(\.\d+)?%?$|^[-+]?\$?\.\d+%?$")
 
@@ -43,7 +54,7 @@ def extract(text: str, fmt: AnswerFormat | None = None) -> str | None:
     choices = fmt.choices if fmt else None
     for found in _candidates(text, fmt):
         answer = clean(found)
-        if not answer:
+        if not answer or _PLACEHOLDER.fullmatch(answer):  # "<your answer>": the instruction, echoed
             continue
         if choices is None:
             return answer
@@ -58,10 +69,6 @@ def extract(text: str, fmt: AnswerFormat | None = None) -> str | None:
 def _candidates(text: str, fmt: AnswerFormat | None) -> list[str]:
     """Possible answers, most trusted first."""
     found: list[str] = []
-    if fmt and fmt.pattern:
-        last = _last_match(fmt.pattern, text)
-        if last is not None:
-            found.append(last)
     for line in reversed(text.splitlines()):
         if hit := _FINAL.search(line):
             found.append(hit.group(1))
@@ -70,9 +77,22 @@ def _candidates(text: str, fmt: AnswerFormat | None) -> list[str]:
         found.append(boxed[-1])
     for line in reversed(text.splitlines()):
         if hit := _ANSWER_IS.search(line):
+            found.append(hit.group(1) or hit.group(2))
+            break
+    for line in reversed(text.splitlines()):
+        if hit := _EQUALS.search(line):
             found.append(hit.group(1))
             break
-    return found
+    ours = [_result(f) for f in found]
+    if fmt and fmt.pattern:
+        last = _last_match(fmt.pattern, text)
+        return ([last] if last is not None else []) + ours
+    return ours
+
+
+def _result(found: str) -> str:
+    """``2+3 = 5`` read as ``5``."""
+    return found.rsplit("=", 1)[-1] if "=" in found else found
 
 
 def _last_match(pattern: str, text: str) -> str | None:

@@ -30,7 +30,7 @@ def adapt(debate: Debate, me: Participant, system: str, instruction: str) -> tup
     if not debate.asks_for_answers:
         return system, instruction
     if debate.protocol == "vote":
-        return system, vote_instruction(debate, me)
+        return panel_system(debate, me), vote_instruction(debate, me)
     return system, f"{instruction} {answer_request(debate)}"
 
 
@@ -42,19 +42,46 @@ def answer_request(debate: Debate) -> str:
     return f'End your reply with a last line of the form "Final answer: {slot}".'
 
 
+def panel_system(debate: Debate, me: Participant) -> str:
+    """A vote is a panel answering a question, not a debate of stances: small models answer the question
+    when it is framed so, and argue about "the debate" when it is not."""
+    lines = [
+        f"You are {me.name}, one of {len(debate.debaters)} panelists answering a question. Each panelist "
+        "answers; the answer most panelists give is the panel's answer.",
+        "",
+        f"Question: {debate.topic}",
+    ]
+    if me.stance:
+        lines.append(f"Your stance: {me.stance}")
+    if debate.rules:
+        lines += ["Rules:", *(f"- {rule}" for rule in debate.rules)]
+    lines += [
+        "",
+        'Other panelists\' messages reach you as "Name: text". Write only your own answer, without a name '
+        "prefix.",
+    ]
+    if me.system_prompt:
+        lines += ["", me.system_prompt]
+    return "\n".join(lines)
+
+
 def vote_instruction(debate: Debate, me: Participant) -> str:
-    """Du et al.: answer alone first; later, revise with the others' answers as advice."""
+    """Du et al.: answer alone first; later, answer again with the others' answers as advice.
+
+    The question is repeated, and the panelist's name is left out: a small model told "You are Ben."
+    at the end of the prompt starts writing a letter to Ben (seen with SmolLM2-135M).
+    """
     round_no = debate.current_round
-    head = f"Round {round_no} of {debate.max_rounds}. You are {me.name}."
+    head = f"Round {round_no} of {debate.max_rounds}."
     if round_no == 1 and debate.visibility != "all":
-        task = "Answer on your own: think it through step by step."
+        task = f"Answer the question on your own: {debate.topic}\nThink it through in a few short sentences."
     elif round_no == 1:
-        task = "Answer: think it through step by step."
+        task = f"Answer the question: {debate.topic}\nThink it through in a few short sentences."
     else:
         seen = "final answers" if debate.visibility == "answers_only" else "answers and reasoning"
         task = (
-            f"You have seen the other debaters' latest {seen}. Using them as additional advice, "
-            "give your updated answer: reason briefly."
+            f"Above are the other panelists' latest {seen}. Using them as additional advice, answer the "
+            f"question again: {debate.topic}\nReason briefly."
         )
     return f"{head} {task} {answer_request(debate)}"
 

@@ -1,0 +1,93 @@
+"""A small ``vote`` debate on the real model: two debaters, two rounds, through mcp-debate and mcp-llm.
+
+A 135M model rarely gets the sum right and does not always state a final answer; what is asserted is
+that the debate runs to its end and its verdict is well formed: every ballot accounted for, votes that
+add up, a method consistent with the answers read, dissent only from the debaters who disagree. The
+transcript and the verdict are written to the test log folder for reading.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import LOG_DIR, ServiceProcess
+from tests.debate.conftest import debate_process, post
+from tests.realmodel.conftest import MODEL, SLOT_CONTEXT
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
+QUESTION = "What is 2+3?"
+
+
+@pytest.fixture(scope="module")
+def real_debate(
+    real_llm: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    folder: Path = tmp_path_factory.mktemp("real-debate")
+    proc = debate_process(real_llm.url, folder / "d.db", name="mcp-debate-real").start()
+    yield proc
+    proc.stop()
+
+
+def debater(name: str) -> dict[str, object]:
+    return {
+        "name": name,
+        "llm_config": {
+            "provider": "openai_compatible",
+            "model": MODEL,
+            "temperature": 0.2,
+            "max_tokens": SLOT_CONTEXT,
+            "max_output_tokens": 160,
+        },
+    }
+
+
+def test_a_vote_on_the_real_model_ends_in_a_well_formed_verdict(real_debate: ServiceProcess) -> None:
+    body = {
+        "name": "Sum",
+        "topic": QUESTION,
+        "participants": [debater("Ada"), debater("Ben")],
+        "protocol": "vote",
+        "max_rounds": 2,
+    }
+    created = post(real_debate, "create_debate", body)
+    assert created.status_code == 200, created.text
+    debate_id = created.json()["id"]
+    run = post(real_debate, "run_debate", {"debate_id": debate_id}, timeout=600)
+    assert run.status_code == 200, run.text
+    view = httpx.get(f"{real_debate.url}/debates/{debate_id}", timeout=10).json()
+    turns = httpx.get(f"{real_debate.url}/debates/{debate_id}/messages", timeout=10).json()["messages"]
+    transcript = "\n\n".join(
+        f"[round {m['round']}] {m['speaker']} (answer read: {m['answer']!r}, finish {m['finish_reason']}):\n"
+        f"{m['content']}"
+        for m in turns
+    )
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    (LOG_DIR / "real-vote-debate.txt").write_text(
+        f"{transcript}\n\nverdict:\n{json.dumps(view['verdict'], indent=2)}\n"
+    )
+    print(f"\n{transcript}\n\nverdict: {json.dumps(view['verdict'], indent=2)}")
+
+    assert view["state"] == "completed" and view["stopped_reason"] == "completed"
+    assert [m["speaker"] for m in turns] == ["Ada", "Ben", "Ada", "Ben"]
+    verdict = view["verdict"]
+    assert verdict is not None and verdict["rationale"]
+    ballots = {b["participant"]: b["answer"] for b in verdict["ballots"]}
+    assert set(ballots) == {"Ada", "Ben"}
+    latest = {m["speaker"]: m["answer"] for m in turns if m["answer"] is not None}
+    assert ballots == {name: latest.get(name) for name in ("Ada", "Ben")}
+    answered = [a for a in ballots.values() if a is not None]
+    assert sum(verdict["votes"].values()) == len(answered)
+    if not answered:
+        assert verdict["method"] == "none" and verdict["answer"] is None
+    elif len(verdict["votes"]) == 1:
+        assert verdict["answer"] in verdict["votes"]
+        assert verdict["method"] == ("unanimous" if len(answered) == 2 else "majority")
+    else:
+        assert verdict["method"] == "tie" and sorted(verdict["tied"]) == sorted(verdict["votes"])
+    assert all(d["participant"] in ballots for d in verdict["dissent"])
