@@ -15,6 +15,7 @@ Nothing here reads storage: the next step follows from the debate row alone (``t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Role = Literal["debater", "judge", "moderator"]
@@ -34,8 +35,14 @@ class Step:
     round: int
 
 
-def sequence(roles: list[Role], max_rounds: int) -> list[Step]:
+def sequence(roles: list[Role], max_rounds: int) -> tuple[Step, ...]:
     """The steps of the debate phase when nothing stops it early."""
+    return _sequence(tuple(roles), max_rounds)
+
+
+@lru_cache(maxsize=1024)
+def _sequence(roles: tuple[Role, ...], max_rounds: int) -> tuple[Step, ...]:
+    """Built once per shape of debate: views ask for it several times per call."""
     debaters = [i for i, role in enumerate(roles) if role == "debater"]
     moderator = next((i for i, role in enumerate(roles) if role == "moderator"), None)
     steps: list[Step] = []
@@ -43,7 +50,7 @@ def sequence(roles: list[Role], max_rounds: int) -> list[Step]:
         steps += [Step("turn", position, round_no) for position in debaters]
         if moderator is not None and round_no < max_rounds:
             steps.append(Step("moderation", moderator, round_no))
-    return steps
+    return tuple(steps)
 
 
 def judge_speaks_by_plan(protocol: ProtocolName, roles: list[Role]) -> bool:
@@ -67,6 +74,8 @@ def next_step(roles: list[Role], max_rounds: int, turns_taken: int, phase: Phase
     """The step after ``turns_taken`` committed ones; None when the debate has none left."""
     steps = sequence(roles, max_rounds)
     if phase == "closing":
+        if "judge" not in roles:
+            return None
         judge = roles.index("judge")
         last_round = steps[min(turns_taken, len(steps)) - 1].round if turns_taken else 1
         return Step("verdict", judge, last_round)
