@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
+from mcp_debate.domain.models import DebateId
 from mcp_debate.orchestrator import Orchestrator
 from mcp_shared.server.resources import ResourceSpec
 from mcp_shared.server.tools import CallContext
+
+
+class DebateParams(BaseModel):
+    """``{id}`` in ``debates://{id}...``, checked like a tool's ``debate_id``."""
+
+    id: DebateId
 
 
 def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
@@ -30,11 +39,25 @@ def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
     return [
         ResourceSpec("debates://list", "debates", "Every debate, newest first, with its state.", debate_list),
         ResourceSpec(
-            "debates://{id}", "debate", "One debate: state, participants, progress and ledger.", debate
+            "debates://{id}",
+            "debate",
+            "One debate: state, participants, progress and ledger.",
+            debate,
+            params=DebateParams,
         ),
-        ResourceSpec("debates://{id}/messages", "messages", "The debate's messages in order.", messages),
         ResourceSpec(
-            "debates://{id}/participants", "participants", "Participants in speaking order.", participants
+            "debates://{id}/messages",
+            "messages",
+            "The debate's messages in order.",
+            messages,
+            params=DebateParams,
+        ),
+        ResourceSpec(
+            "debates://{id}/participants",
+            "participants",
+            "Participants in speaking order.",
+            participants,
+            params=DebateParams,
         ),
         ResourceSpec(
             "debates://{id}/context",
@@ -42,5 +65,6 @@ def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
             "Per participant: token budget, context summary, what its last turn was sent; "
             "and the next turn's context.",
             context,
+            params=DebateParams,
         ),
     ]

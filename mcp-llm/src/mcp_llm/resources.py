@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from mcp_llm.gateway.conversations import ConversationStore
 from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.providers.registry import ProviderRegistry
+from mcp_shared.identifiers import ConversationId, ProviderName
 from mcp_shared.server.resources import ResourceSpec
 from mcp_shared.server.tools import CallContext
+
+
+class ProviderParams(BaseModel):
+    provider: ProviderName
+
+
+class ConversationParams(BaseModel):
+    conversation_id: ConversationId
 
 
 def build_resources(
@@ -52,11 +63,13 @@ def build_resources(
             "provider-models",
             "One provider's models with windows and prices.",
             provider_models,
+            params=ProviderParams,
         ),
         ResourceSpec(
             "llm://conversations/{conversation_id}",
             "conversation",
             "The exchanges sent with this conversation_id.",
             conversation,
+            params=ConversationParams,
         ),
     ]
