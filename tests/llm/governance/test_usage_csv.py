@@ -9,9 +9,9 @@ import time
 import httpx
 import pytest
 
-from mcp_llm.governance.usage_report import FORMULA_TRIGGERS
 from tests.conftest import ServiceProcess
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what makes a spreadsheet read a formula
 USER = [{"role": "user", "content": "hi"}]
 
 
