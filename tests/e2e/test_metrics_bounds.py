@@ -110,3 +110,16 @@ def test_known_models_keep_their_names(bounded_server: ServiceProcess) -> None:
     text = httpx.get(f"{bounded_server.url}/metrics").text
     assert 'llm_requests_total{model="mock-1",outcome="ok",provider="mock"}' in text
     assert 'llm_requests_total{model="gpt-5-mini",outcome="ok",provider="openai"}' in text
+
+
+def test_per_model_health_state_is_bounded(bounded_server: ServiceProcess) -> None:
+    """Circuits and rolling figures keep the most recently used models only (2,048 of them)."""
+    bodies = [
+        ("/tools/complete", {"provider": "mock", "model": f"churn-{i}", "messages": USER, "cache": False})
+        for i in range(2_600)
+    ]
+    assert set(asyncio.run(post_all(bounded_server.url, bodies))) == {200}
+    report = httpx.post(f"{bounded_server.url}/tools/provider_health", json={"provider": "mock"}, timeout=30)
+    models = {m["model"] for m in report.json()["providers"][0]["models"]}
+    assert len(models) <= 2_048
+    assert "churn-2599" in models and "churn-0" not in models  # the oldest are the ones forgotten
