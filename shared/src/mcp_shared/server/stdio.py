@@ -10,13 +10,15 @@ reading, so one bad line costs one error reply, never the connection.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as types
-from mcp.shared._stream_protocols import ReadStream, WriteStream
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
+
+if TYPE_CHECKING:  # the SDK's stream protocols live in a private module: only the type checker reads it
+    from mcp.shared._stream_protocols import ReadStream, WriteStream
 
 Incoming = SessionMessage | Exception
 
