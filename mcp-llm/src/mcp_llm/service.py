@@ -10,6 +10,7 @@ from mcp_llm import __version__
 from mcp_llm.catalog import Catalog
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
+from mcp_llm.gateway.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.gateway.pipeline import Gateway
@@ -85,6 +86,10 @@ class LLMService:
         )
         tokens = self.tokens = TokenCounter()
         resolver = TargetResolver(self.providers, self.catalog)
+        models = ModelLabels(
+            KnownModels(self.catalog, self.lister, configured_models(settings, resolver)),
+            max_unknown=settings.metrics_max_unknown_models,
+        )
         self.auth = HttpAuth(settings, PROTECTED_PREFIXES, realm=self.name)
         self.keys = self.auth.keys
         organizations = _organization_policy(settings, self.keys.organizations)
@@ -98,6 +103,7 @@ class LLMService:
             tokens=tokens,
             prices=prices,
             keys=self.keys,
+            models=models,
         )
         self.lister.health_of = self.governance.monitor.healthy
         self.gateway = Gateway(
@@ -110,7 +116,7 @@ class LLMService:
             retry=RetryPolicy(
                 settings.retry_max_attempts, settings.retry_initial_wait, settings.retry_max_wait
             ),
-            metrics=GatewayMetrics(self.metrics_registry),
+            metrics=GatewayMetrics(self.metrics_registry, models),
             organizations=organizations,
             governance=self.governance,
         )

@@ -123,6 +123,13 @@ class LLMSettings(ServiceSettings):
     health_probe_interval: float = Field(
         default=0.0, ge=0, description="Seconds between active probes of each configured provider; 0: off."
     )
+    metrics_max_unknown_models: int = Field(
+        default=20,
+        ge=0,
+        le=10_000,
+        description="Per provider, how many models outside the catalog, the configuration and the vendors' "
+        "live lists get their own metric series; any further one is counted as 'other'.",
+    )
     fallbacks: dict[str, list[str]] = Field(
         default_factory=dict,
         description="JSON: {'provider/model': ['provider/model', ...]} used when a call gives no fallbacks.",
