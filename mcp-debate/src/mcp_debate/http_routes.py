@@ -48,7 +48,7 @@ def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
         """Run the view once the caller is known to own the debate the path names (if it names one)."""
         try:
             if "id" in request.path_params:
-                await orc.check_access(request.path_params["id"], _caller(request))
+                await orc.check_access(_debate_id(request), _caller(request))
             return await view(request)
         except ServiceError as exc:
             return error_response(exc)
