@@ -113,12 +113,28 @@ class RedisServer:
             self.process = None
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
+def require_redis_server() -> None:
+    """Skip the test when redis-server is missing (fail instead when REQUIRE_REDIS is set, as in CI)."""
     if shutil.which("redis-server") is None:
         if os.environ.get("REQUIRE_REDIS"):
             pytest.fail("REQUIRE_REDIS is set but redis-server is not on PATH")
         pytest.skip("redis-server is not installed (CI installs it; see .ci/run)")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One Redis shared by the session's tests (keys are made unique per test)."""
+    require_redis_server()
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[RedisServer]:
+    """A started Redis of the test's own, which it may stop and start again; stopped at the end."""
+    require_redis_server()
     server = RedisServer()
     server.start()
     yield server
