@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 
 from mcp_llm.governance.config import QueueLimit, QuotaLimits
+from mcp_llm.governance.keys import parse_entry
 from mcp_shared.redaction import register_secret
 from mcp_shared.settings import CsvList, ServiceSettings
 
@@ -86,6 +87,7 @@ class LLMSettings(ServiceSettings):
     )
     api_keys: CsvList = Field(
         default_factory=list,
+        validate_default=True,
         description="'organization:sha256:<hex>' per key (the SHA-256 of the key, never the key itself).",
     )
     auth_admin_organizations: CsvList = Field(
@@ -121,6 +123,19 @@ class LLMSettings(ServiceSettings):
         default_factory=dict,
         description="JSON: {'provider/model': ['provider/model', ...]} used when a call gives no fallbacks.",
     )
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_are_hashes(cls, entries: list[str], info: ValidationInfo) -> list[str]:
+        """Refuse a malformed entry (a key pasted in plain, say) at start-up, without echoing it."""
+        for entry in entries:
+            parse_entry(entry)
+        if info.data.get("auth_enabled") and not entries:
+            raise ValueError(
+                "empty while AUTH_ENABLED is true, so no caller could get in "
+                "(make a key with 'mcp-llm keygen --organization NAME')"
+            )
+        return entries
 
     def register_secrets(self) -> None:
         """Tell the redactor every configured credential, so none can reach a log line or an error."""
