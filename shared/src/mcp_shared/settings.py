@@ -28,7 +28,10 @@ class ServiceSettings(BaseSettings):
     mcp_host: str = Field(default="127.0.0.1", description="Interface to listen on (0.0.0.0 in containers).")
     mcp_port: int = Field(default=5001, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "text"] = "json"
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="auto: readable lines when stderr is a terminal, one JSON object per line otherwise.",
+    )
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, description="Largest accepted request body."
     )
