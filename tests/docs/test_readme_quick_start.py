@@ -56,14 +56,14 @@ def json_documents(out: str, count: int) -> tuple[list[object], str]:
 
 def test_from_another_terminal(llm_mock: ServiceProcess, debate_server: ServiceProcess) -> None:
     out = run_block(block_after("Then, from another terminal:"), llm_mock, debate_server)
-    (generated, models), rest = json_documents(out, 2)
-    assert isinstance(generated, dict) and isinstance(models, dict)
-    assert generated["provider"] == "mock" and generated["content"]
-    assert any(p["provider"] == "mock" for p in models["providers"])
-    exported = re.search(r"Exported to (data/deb_\w+\.md)", rest)
+    exported = re.search(r"Exported to (data/deb_\w+\.md)", out)
     assert exported, out
     export = ROOT / exported.group(1)
     try:
+        (generated, models), _ = json_documents(out, 2)
+        assert isinstance(generated, dict) and isinstance(models, dict)
+        assert generated["provider"] == "mock" and generated["content"]
+        assert any(p["provider"] == "mock" for p in models["providers"])
         assert "Should cities ban private cars" in export.read_text()
     finally:
         export.unlink()
