@@ -109,7 +109,7 @@ def _llm_service() -> tuple[Service, ServiceSettings]:
         ) from None
     # Embedded defaults whatever the environment says about Redis or allowed hosts; keys still count.
     with _settings_of("mcp-llm"):
-        settings = LLMSettings(mcp_host=HOST, redis_url=None, mcp_allowed_hosts=[])
+        settings = LLMSettings(mcp_host=HOST, redis_url=None, cache_redis_url=None, mcp_allowed_hosts=[])
     return LLMService(settings), settings
 
 
