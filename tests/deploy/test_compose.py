@@ -63,15 +63,19 @@ def setting_names(settings_class: type[BaseSettings]) -> set[str]:
 ALL_NAMES = set().union(*(setting_names(c) for c in SERVICES.values())) | COMPOSE_VARIABLES
 
 
-def compose_config(tmp_path: Path, settings: dict[str, str] | None = None) -> dict[str, Any]:
-    """`docker-compose config` with ``settings`` as the .env file, and none of them in the environment."""
+def compose_config(
+    tmp_path: Path, settings: dict[str, str] | None = None, env_file: Path | None = None
+) -> dict[str, Any]:
+    """`docker-compose config` with ``settings`` (or ``env_file``) as the .env file, and none of them in
+    the environment."""
     binary = shutil.which("docker-compose")
     if binary is None:
         if os.environ.get("REQUIRE_DOCKER_COMPOSE"):
             pytest.fail("REQUIRE_DOCKER_COMPOSE is set but docker-compose is not installed")
         pytest.skip("docker-compose is not installed (CI installs Debian's package)")
-    env_file = tmp_path / "compose.env"
-    env_file.write_text("".join(f"{key}={value}\n" for key, value in (settings or {}).items()))
+    if env_file is None:
+        env_file = tmp_path / "compose.env"
+        env_file.write_text("".join(f"{key}={value}\n" for key, value in (settings or {}).items()))
     env = {k: v for k, v in os.environ.items() if k.upper() not in ALL_NAMES}
     result = subprocess.run(
         [binary, "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config"],
@@ -150,6 +154,15 @@ def test_without_a_dot_env_every_setting_keeps_its_default(
         if getattr(settings, name) != info.get_default(call_default_factory=True)
     }
     assert changed <= own
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_dot_env_copied_from_the_example_gives_working_containers(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = compose_config(tmp_path, env_file=ROOT / ".env.example")
+    settings = settings_in_container(config, service, monkeypatch)
+    assert settings.mcp_host == "0.0.0.0"  # type: ignore[attr-defined]
 
 
 def published(config: dict[str, Any], service: str) -> list[str]:
