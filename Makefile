@@ -16,7 +16,7 @@ sync: .uv  ## install every package and dev tool from the lock file into .venv
 	@$(UV) sync --frozen --quiet
 
 demo: sync  ## a debate streaming in the terminal, both services in-process, no keys (more: ARGS="--help")
-	@$(UV) run --frozen mcp-debate run --local --output data/ $(ARGS)
+	@$(UV) run --frozen mcp-debate run --local $(ARGS)
 
 run: sync  ## run mcp-llm (5001) and mcp-debate (5002) on embedded defaults; Ctrl-C stops both
 	@$(UV) run --frozen mcp-llm & llm=$$!; \

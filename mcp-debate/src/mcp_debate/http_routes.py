@@ -14,9 +14,9 @@ from mcp_debate.domain.models import MAX_POSITION, DebateId
 from mcp_debate.exports import render
 from mcp_debate.orchestrator import Orchestrator
 from mcp_debate.tools import DebateRef, ExportArgs, ListDebatesArgs
+from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import ServiceError
 from mcp_shared.server.http_app import error_response
-from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY
 from mcp_shared.validation import describe_validation_error
 
 

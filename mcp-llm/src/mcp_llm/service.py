@@ -54,14 +54,11 @@ class LLMService:
         settings.register_secrets()
         self.settings = settings
         self.metrics_registry = CollectorRegistry()
-        self.redis = (
-            RedisLink(
-                settings.redis_url,
-                timeout=settings.redis_timeout,
-                retry_interval=settings.redis_retry_interval,
-            )
-            if settings.redis_url
-            else None
+        self.redis = _redis_link(settings, settings.redis_url, "redis")
+        self.cache_redis = (
+            _redis_link(settings, settings.cache_redis_url, "cache redis")
+            if settings.cache_redis_url
+            else self.redis
         )
         prices = PriceBook()
         self.catalog = Catalog(prices)
@@ -76,7 +73,7 @@ class LLMService:
             RedisConversations(self.redis, *bounds) if self.redis else MemoryConversations(*bounds)
         )
         cache = ResponseCache(
-            RedisBackend(self.redis) if self.redis else MemoryBackend(settings.cache_max_entries),
+            RedisBackend(self.cache_redis) if self.cache_redis else MemoryBackend(settings.cache_max_entries),
             CachePolicy(
                 enabled=settings.cache_enabled,
                 ttl=settings.cache_ttl,
@@ -138,8 +135,8 @@ class LLMService:
         # Load the tokenizer now: its first use takes about a second of CPU, which would stall every call
         # in flight (and time out their Redis operations) if it happened under the first burst.
         self.tokens.count_text("openai", "gpt-5-mini", "warm up")
-        if self.redis is not None:
-            await self.redis.warm()  # logs a warning now if Redis is down; requests work regardless
+        for link in self._redis_links():
+            await link.warm()  # logs a warning now if Redis is down; requests work regardless
         await self.governance.ledger.start()
         await self.governance.monitor.start()
 
@@ -148,13 +145,17 @@ class LLMService:
         await self.governance.drain()
         await self.governance.ledger.stop()  # writes what is still buffered
         await self.providers.aclose()
-        if self.redis is not None:
-            await self.redis.aclose()
+        for link in self._redis_links():
+            await link.aclose()
+
+    def _redis_links(self) -> list[RedisLink]:
+        """Each Redis connection once (the cache may share the state's)."""
+        return list({id(link): link for link in (self.redis, self.cache_redis) if link is not None}.values())
 
     async def readiness(self) -> list[CheckResult]:
-        if self.redis is None:
+        if self.cache_redis is None:
             cache = CheckResult("cache", "ok", essential=False, detail={"backend": "memory"})
-        elif await self.redis.ping():
+        elif await self.cache_redis.ping():
             cache = CheckResult("cache", "ok", essential=False, detail={"backend": "redis"})
         else:
             cache = CheckResult(
@@ -163,7 +164,7 @@ class LLMService:
                 essential=False,
                 detail={
                     "backend": "redis",
-                    "error": self.redis.last_error,
+                    "error": self.cache_redis.last_error,
                     "effect": "requests run uncached",
                 },
             )
@@ -207,3 +208,11 @@ def _organization_policy(settings: LLMSettings, with_keys: frozenset[str]) -> Or
                 f"AUTH_SERVICE_ORGANIZATIONS names {', '.join(keyless)}, which has no key in API_KEYS"
             )
     return OrganizationPolicy(settings.auth_service_organizations)
+
+
+def _redis_link(settings: LLMSettings, url: str | None, name: str) -> RedisLink | None:
+    if not url:
+        return None
+    return RedisLink(
+        url, timeout=settings.redis_timeout, retry_interval=settings.redis_retry_interval, name=name
+    )

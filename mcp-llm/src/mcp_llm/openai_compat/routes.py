@@ -26,13 +26,13 @@ from mcp_llm.openai_compat.responses import (
     public_model,
 )
 from mcp_llm.openai_compat.schemas import ChatCompletionsRequest
+from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import InvalidRequestError, ModelNotFoundError, ServiceError
 from mcp_shared.identifiers import ModelName
 from mcp_shared.logging import request_id_var
 from mcp_shared.models import CompletionRequest, CompletionResponse
 from mcp_shared.server.disconnect import ClientDisconnected, client_gone, unless_disconnected
 from mcp_shared.server.http_app import read_body, sse_headers
-from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY
 from mcp_shared.server.streaming import StreamRelay
 from mcp_shared.server.tools import CallContext, EventSink
 from mcp_shared.settings import ServiceSettings

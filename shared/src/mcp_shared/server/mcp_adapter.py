@@ -15,12 +15,10 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
+from mcp_shared.auth.middleware import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import InvalidRequestError, ServiceError
 from mcp_shared.server.service import Service
 from mcp_shared.server.tools import CallContext, StreamEvent, ToolRegistry, Transport
-
-ORGANIZATION_SCOPE_KEY = "mcp_shared.organization_id"
-"""ASGI scope key where an authentication middleware puts the caller's organization."""
 
 
 def organization_of(ctx: ServerRequestContext[Any, Any]) -> str | None:
