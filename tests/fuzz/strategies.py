@@ -85,7 +85,7 @@ def schema_arguments(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]
 
 
 def encode(value: Any) -> bytes:
-    """JSON as a careless client would send it: NaN and Infinity literals included, lone surrogates escaped."""
+    """JSON as a careless client sends it: NaN and Infinity literals included, lone surrogates escaped."""
     return json.dumps(value, allow_nan=True).encode()
 
 
