@@ -3,7 +3,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help sync demo run run-llm run-debate test real-model lint format typecheck check bench bench-debate clean
+.PHONY: help sync demo run run-llm run-debate test fuzz real-model lint format typecheck check bench bench-debate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -16,7 +16,7 @@ sync: .uv  ## install every package and dev tool from the lock file into .venv
 	@$(UV) sync --frozen --quiet
 
 demo: sync  ## a debate streaming in the terminal, both services in-process, no keys (more: ARGS="--help")
-	@$(UV) run --frozen mcp-debate run --local --output data/ $(ARGS)
+	@$(UV) run --frozen mcp-debate run --local $(ARGS)
 
 run: sync  ## run mcp-llm (5001) and mcp-debate (5002) on embedded defaults; Ctrl-C stops both
 	@$(UV) run --frozen mcp-llm & llm=$$!; \
@@ -33,6 +33,9 @@ run-debate: sync  ## run mcp-debate on port 5002 (needs mcp-llm at LLM_SERVICE_U
 
 test: sync  ## run every test (Redis-backed tests need redis-server on PATH)
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+fuzz: sync  ## a longer, randomised run of the fuzz suite (FUZZ_EXAMPLES=500 per tool and transport)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_RANDOM=1 $(UV) run --frozen pytest -p no:cacheprovider tests/fuzz $(PYTEST_ARGS)
 
 real-model: sync  ## build llama-server and fetch the small model the real-model tests use (cached)
 	$(UV) run --frozen python -m tests.realmodel.build

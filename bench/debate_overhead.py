@@ -13,7 +13,7 @@ processes on free ports, then measures over MCP (streamable HTTP, the official c
   holds exactly its turns, once each.
 
 Prints a table and writes ``bench/results/debate_overhead.json``.
-Run with ``make bench-debate`` (or ``python -m bench.debate_overhead``).
+Run with ``make bench-debate`` (or ``uv run python -m bench.debate_overhead``).
 """
 
 from __future__ import annotations

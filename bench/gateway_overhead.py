@@ -12,7 +12,8 @@ caller sees):
 - cache hit: ``POST /tools/complete`` answered from the in-process cache.
 
 Prints p50/p99 latencies, the baseline-subtracted overhead and throughput, and writes them to
-``bench/results/gateway_overhead.json``. Run with ``make bench`` (or ``python -m bench.gateway_overhead``).
+``bench/results/gateway_overhead.json``. Run with ``make bench``
+(or ``uv run python -m bench.gateway_overhead``).
 
 ``--governance memory`` turns governance fully on: bearer-key authentication on every call, quota
 reservations against all nine limits (requests, tokens and dollars per minute, day and month; so each

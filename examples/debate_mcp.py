@@ -1,8 +1,8 @@
 """Run a debate on mcp-debate over MCP: create it, stream the first turn as it is written, run the rest
 with one call that reports each turn, then export it.
 
-    python examples/debate_mcp.py              # against http://localhost:5002/mcp (make run)
-    MCP_DEBATE_URL=http://host:5002/mcp python examples/debate_mcp.py
+    uv run python examples/debate_mcp.py              # against http://localhost:5002/mcp (make run)
+    MCP_DEBATE_URL=http://host:5002/mcp uv run python examples/debate_mcp.py
 
 Uses the official ``mcp`` client; every participant is on the offline mock provider, so no key is
 needed. Swap in a configured provider (``{"provider": "openai", "model": "gpt-5-mini"}``) for real replies.

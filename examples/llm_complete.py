@@ -1,7 +1,7 @@
 """Call mcp-llm over MCP: list the tools, ask for a completion, then stream one.
 
-    python examples/llm_complete.py            # against http://localhost:5001/mcp
-    MCP_LLM_URL=http://host:5001/mcp python examples/llm_complete.py
+    uv run python examples/llm_complete.py            # against http://localhost:5001/mcp
+    MCP_LLM_URL=http://host:5001/mcp uv run python examples/llm_complete.py
 
 Uses the official ``mcp`` client; the mock provider answers when no provider keys are configured.
 """

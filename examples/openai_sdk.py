@@ -1,7 +1,7 @@
 """Use mcp-llm as an OpenAI endpoint with the official openai SDK, unchanged.
 
-    python examples/openai_sdk.py              # against http://localhost:5001/v1
-    MCP_LLM_HTTP=http://host:5001 python examples/openai_sdk.py
+    uv run python examples/openai_sdk.py              # against http://localhost:5001/v1
+    MCP_LLM_HTTP=http://host:5001 uv run python examples/openai_sdk.py
 
 Models are addressed as provider/model; gateway options (fallbacks, cache) go in extra_body.
 """

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +71,8 @@ class RedisServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     workdir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="redis-"))
+    flags: list[str] = field(default_factory=list)
+    """More redis-server flags, after the defaults (no persistence), so they can override them."""
 
     @property
     def url(self) -> str:
@@ -90,6 +92,7 @@ class RedisServer:
                 "no",
                 "--dir",
                 self.workdir,
+                *self.flags,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -113,16 +116,45 @@ class RedisServer:
             self.process = None
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
+def require_redis_server() -> None:
+    """Skip the test when redis-server is missing (fail instead when REQUIRE_REDIS is set, as in CI)."""
     if shutil.which("redis-server") is None:
         if os.environ.get("REQUIRE_REDIS"):
             pytest.fail("REQUIRE_REDIS is set but redis-server is not on PATH")
         pytest.skip("redis-server is not installed (CI installs it; see .ci/run)")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One Redis shared by the session's tests (keys are made unique per test)."""
+    require_redis_server()
     server = RedisServer()
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def redis_servers() -> Iterator[Callable[..., RedisServer]]:
+    """Starts Redis servers of the test's own, with extra flags if given; all stopped at the end."""
+    require_redis_server()
+    started: list[RedisServer] = []
+
+    def start(*flags: str) -> RedisServer:
+        server = RedisServer(flags=list(flags))
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def private_redis(redis_servers: Callable[..., RedisServer]) -> RedisServer:
+    """A started Redis of the test's own, which it may stop and start again; stopped at the end."""
+    return redis_servers()
 
 
 # -- server processes --------------------------------------------------------------------------

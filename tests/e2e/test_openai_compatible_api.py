@@ -91,3 +91,24 @@ async def test_models_lists_configured_providers_as_provider_slash_model(client:
     ids = {m.id async for m in client.models.list()}
     assert {"mock/mock-1", "openai/gpt-5-mini"} <= ids
     assert not any(i.startswith("grok/") for i in ids)
+
+
+@pytest.mark.parametrize("model", ["mystery-model-9", "skynet/t-800", "acme/unknown-model"])
+async def test_an_unknown_model_is_not_found_as_openai_says_it(client: AsyncOpenAI, model: str) -> None:
+    for stream in (False, True):
+        with pytest.raises(NotFoundError) as missing:
+            await client.chat.completions.create(model=model, messages=USER, stream=stream)
+        assert missing.value.status_code == 404
+        assert (missing.value.code, missing.value.param) == ("model_not_found", "model")
+        assert "pass provider" not in missing.value.message and "/v1/models" in missing.value.message
+
+
+async def test_models_retrieve(client: AsyncOpenAI) -> None:
+    found = await client.models.retrieve("mock/mock-1")
+    assert (found.id, found.object, found.owned_by) == ("mock/mock-1", "model", "mock")
+    bare = await client.models.retrieve("gpt-5-mini")
+    assert bare.id == "openai/gpt-5-mini"
+    for missing in ("mock/never-listed-model", "mystery-model-9", "grok/grok-4.3"):
+        with pytest.raises(NotFoundError) as caught:
+            await client.models.retrieve(missing)
+        assert caught.value.code == "model_not_found"

@@ -62,9 +62,8 @@ async def test_store_expire_and_invalidate_with_scan(redis_server: RedisServer) 
     await link.aclose()
 
 
-def test_requests_survive_redis_going_down_and_the_cache_comes_back() -> None:
-    redis = RedisServer()
-    redis.start()
+def test_requests_survive_redis_going_down_and_the_cache_comes_back(private_redis: RedisServer) -> None:
+    redis = private_redis
     server = llm_process(REDIS_URL=redis.url, REDIS_RETRY_INTERVAL="0.2").start()
     args = {"provider": "mock", "messages": [{"role": "user", "content": "survive"}], "temperature": 0.0}
     try:
@@ -91,5 +90,4 @@ def test_requests_survive_redis_going_down_and_the_cache_comes_back() -> None:
             assert http.post("/tools/complete", json=args).json()["cached"]
     finally:
         server.stop()
-        redis.stop()
     assert "redis unavailable" in server.log_text() and "reachable again" in server.log_text()

@@ -93,6 +93,8 @@ def test_configured_secrets_and_key_shapes_are_redacted() -> None:
     for leaked in (secret, openai_shaped, google_shaped, "abc.def.ghi12345"):
         assert leaked not in cleaned
     assert secret not in AuthenticationError(f"bad key {secret}").to_payload()["error"]["message"]
+    named = AuthenticationError("unknown", provider=secret, model=openai_shaped).to_payload()["error"]
+    assert secret not in str(named) and openai_shaped not in str(named)
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,14 @@ from pathlib import Path
 
 import anyio
 
+from mcp_debate import __version__
 from mcp_debate.cli import add_run_arguments, run_command
+from mcp_debate.cli.errors import CliError
 from mcp_debate.cli.local import embedded_llm
 from mcp_debate.service import DebateService
 from mcp_debate.settings import DebateSettings
 from mcp_shared.auth import keygen
+from mcp_shared.cli import add_version, load_settings, with_default_command
 from mcp_shared.logging import configure_logging
 from mcp_shared.server import run_http, run_stdio, serve_stdio
 
@@ -23,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcp-debate", description="MCP service running debates between LLM participants through mcp-llm."
     )
+    add_version(parser, __version__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser("serve", help="serve MCP at /mcp and the plain HTTP routes (default)")
     serve.add_argument("--host", help="interface to listen on (MCP_HOST)")
@@ -46,13 +50,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = ("serve", "stdio", "run", "keygen")
+FLAGS = {
+    "mcp_host": "--host",
+    "mcp_port": "--port",
+    "database_path": "--database",
+    "llm_service_url": "--llm-url",
+}
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
-        argv.insert(0, "serve")  # bare `mcp-debate [--options]` serves HTTP
-    args = _parser().parse_args(argv)
+    # bare `mcp-debate [--options]` serves HTTP
+    args = _parser().parse_args(
+        with_default_command(sys.argv[1:] if argv is None else argv, COMMANDS, "serve")
+    )
     if args.command == "run":
         sys.exit(run_command(args))
     if args.command == "keygen":
@@ -68,10 +78,15 @@ def main(argv: list[str] | None = None) -> None:
         )
         if value is not None
     }
-    settings = DebateSettings(**overrides)
+    settings = load_settings(DebateSettings, "mcp-debate", FLAGS, **overrides)
     configure_logging(settings.log_level, settings.log_format)
     if args.command == "stdio" and args.embedded_llm:
-        anyio.run(_stdio_with_embedded_llm, settings)
+        try:
+            anyio.run(_stdio_with_embedded_llm, settings)
+        except CliError as error:  # the embedded mcp-llm could not start (a bad setting of its own, say)
+            for line in (error.message, *error.details):
+                print(f"mcp-debate: {line}", file=sys.stderr)  # noqa: T201
+            sys.exit(error.exit_code)
     elif args.command == "stdio":
         run_stdio(DebateService(settings))
     else:

@@ -10,19 +10,21 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mcp_debate.access import caller_organization
+from mcp_debate.domain.models import MAX_POSITION, DebateId
 from mcp_debate.exports import render
 from mcp_debate.orchestrator import Orchestrator
-from mcp_debate.tools import ExportArgs, ListDebatesArgs
+from mcp_debate.tools import DebateRef, ExportArgs, ListDebatesArgs
+from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import ServiceError
 from mcp_shared.server.http_app import error_response
-from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY
 from mcp_shared.validation import describe_validation_error
 
 
 class _MessagesQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    after_seq: int = Field(default=0, ge=0)
+    debate_id: DebateId
+    after_seq: int = Field(default=0, ge=0, le=MAX_POSITION)
     limit: int | None = Field(default=None, ge=1, le=10_000)
 
 
@@ -46,7 +48,7 @@ def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
         """Run the view once the caller is known to own the debate the path names (if it names one)."""
         try:
             if "id" in request.path_params:
-                await orc.check_access(request.path_params["id"], _caller(request))
+                await orc.check_access(_debate_id(request), _caller(request))
             return await view(request)
         except ServiceError as exc:
             return error_response(exc)
@@ -59,20 +61,20 @@ def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
         return await guarded(request, view)
 
     async def debate(request: Request) -> Response:
-        return await guarded(request, lambda r: _as_json(q.debate(r.path_params["id"])))
+        return await guarded(request, lambda r: _as_json(q.debate(_debate_id(r))))
 
     async def messages(request: Request) -> Response:
         async def view(r: Request) -> Response:
-            args = _query(r, _MessagesQuery)
-            return _json(await q.messages(r.path_params["id"], args.after_seq, args.limit))
+            args = _query(r, _MessagesQuery, debate_id=r.path_params["id"])
+            return _json(await q.messages(args.debate_id, args.after_seq, args.limit))
 
         return await guarded(request, view)
 
     async def participants(request: Request) -> Response:
-        return await guarded(request, lambda r: _as_json(q.participants(r.path_params["id"])))
+        return await guarded(request, lambda r: _as_json(q.participants(_debate_id(r))))
 
     async def context(request: Request) -> Response:
-        return await guarded(request, lambda r: _as_json(q.context(r.path_params["id"])))
+        return await guarded(request, lambda r: _as_json(q.context(_debate_id(r))))
 
     async def export(request: Request) -> Response:
         async def view(r: Request) -> Response:
@@ -96,6 +98,14 @@ def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
 
 def _caller(request: Request) -> str:
     return caller_organization(request.scope.get(ORGANIZATION_SCOPE_KEY))
+
+
+def _debate_id(request: Request) -> str:
+    """The path's debate id, checked like a tool's ``debate_id``; query parameters are not taken."""
+    try:
+        return DebateRef.model_validate({"debate_id": request.path_params["id"]}).debate_id
+    except ValidationError as exc:
+        raise describe_validation_error(exc, subject="path") from None
 
 
 async def _as_json(pending: Any) -> Response:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from mcp_debate.access import caller_organization, owned_resource
+from mcp_debate.domain.models import DebateId
 from mcp_debate.orchestrator import Orchestrator
 from mcp_shared.server.resources import ResourceSpec
 from mcp_shared.server.tools import CallContext
+
+
+class DebateParams(BaseModel):
+    """``{id}`` in ``debates://{id}...``, checked like a tool's ``debate_id``."""
+
+    id: DebateId
 
 
 def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
@@ -32,11 +41,25 @@ def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
     specs = [
         ResourceSpec("debates://list", "debates", "Every debate, newest first, with its state.", debate_list),
         ResourceSpec(
-            "debates://{id}", "debate", "One debate: state, participants, progress and ledger.", debate
+            "debates://{id}",
+            "debate",
+            "One debate: state, participants, progress and ledger.",
+            debate,
+            params=DebateParams,
         ),
-        ResourceSpec("debates://{id}/messages", "messages", "The debate's messages in order.", messages),
         ResourceSpec(
-            "debates://{id}/participants", "participants", "Participants in speaking order.", participants
+            "debates://{id}/messages",
+            "messages",
+            "The debate's messages in order.",
+            messages,
+            params=DebateParams,
+        ),
+        ResourceSpec(
+            "debates://{id}/participants",
+            "participants",
+            "Participants in speaking order.",
+            participants,
+            params=DebateParams,
         ),
         ResourceSpec(
             "debates://{id}/context",
@@ -44,6 +67,7 @@ def build_resources(orc: Orchestrator) -> list[ResourceSpec]:
             "Per participant: token budget, context summary, what its last turn was sent; "
             "and the next turn's context.",
             context,
+            params=DebateParams,
         ),
     ]
     return [owned_resource(spec, orc) for spec in specs]

@@ -7,7 +7,15 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from mcp_debate.access import caller_organization, owned_tool
-from mcp_debate.domain.models import Debate, DebateView, Message, StoppedReason, Summary
+from mcp_debate.domain.models import (
+    MAX_POSITION,
+    Debate,
+    DebateId,
+    DebateView,
+    Message,
+    StoppedReason,
+    Summary,
+)
 from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import Verdict
 from mcp_debate.exports import FORMAT_ALIASES, ExportFormat, render
@@ -23,8 +31,6 @@ from mcp_debate.orchestrator import Orchestrator
 from mcp_debate.protocols.prompts import readable
 from mcp_shared.errors import InvalidRequestError
 from mcp_shared.server.tools import CallContext, StreamEvent, ToolSpec
-
-DebateId = Annotated[str, Field(min_length=1, max_length=64, description="The debate's id (deb_...).")]
 
 
 class DebateRef(BaseModel):
@@ -60,7 +66,7 @@ class ListDebatesArgs(BaseModel):
 
     state: DebateState | None = Field(default=None, description="Only debates in this state.")
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_POSITION)
 
 
 def _format_alias(value: object) -> object:

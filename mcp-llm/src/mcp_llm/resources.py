@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from mcp_llm.gateway.conversations import ConversationStore
 from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.providers.registry import ProviderRegistry
 from mcp_shared.auth import OrganizationPolicy
+from mcp_shared.identifiers import ConversationId, OrganizationId, ProviderName
 from mcp_shared.server.resources import ResourceSpec
 from mcp_shared.server.tools import CallContext
+
+
+class ProviderParams(BaseModel):
+    provider: ProviderName
+
+
+class ConversationParams(BaseModel):
+    conversation_id: ConversationId
+
+
+class OrganizationConversationParams(ConversationParams):
+    organization_id: OrganizationId
 
 
 def build_resources(
@@ -57,12 +72,14 @@ def build_resources(
             "provider-models",
             "One provider's models with windows and prices.",
             provider_models,
+            params=ProviderParams,
         ),
         ResourceSpec(
             "llm://conversations/{conversation_id}",
             "conversation",
             "The exchanges your organization sent with this conversation_id.",
             conversation,
+            params=ConversationParams,
         ),
         ResourceSpec(
             "llm://conversations/{organization_id}/{conversation_id}",
@@ -70,5 +87,6 @@ def build_resources(
             "The exchanges an organization sent with this conversation_id (for callers that may act for "
             "other organizations: stdio, authentication off, service keys; others get their own).",
             conversation,
+            params=OrganizationConversationParams,
         ),
     ]

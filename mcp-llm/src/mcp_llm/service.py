@@ -10,6 +10,7 @@ from mcp_llm import __version__
 from mcp_llm.catalog import Catalog
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
+from mcp_llm.gateway.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.gateway.pipeline import Gateway
@@ -53,14 +54,11 @@ class LLMService:
         settings.register_secrets()
         self.settings = settings
         self.metrics_registry = CollectorRegistry()
-        self.redis = (
-            RedisLink(
-                settings.redis_url,
-                timeout=settings.redis_timeout,
-                retry_interval=settings.redis_retry_interval,
-            )
-            if settings.redis_url
-            else None
+        self.redis = _redis_link(settings, settings.redis_url, "redis")
+        self.cache_redis = (
+            _redis_link(settings, settings.cache_redis_url, "cache redis")
+            if settings.cache_redis_url
+            else self.redis
         )
         prices = PriceBook()
         self.catalog = Catalog(prices)
@@ -75,7 +73,7 @@ class LLMService:
             RedisConversations(self.redis, *bounds) if self.redis else MemoryConversations(*bounds)
         )
         cache = ResponseCache(
-            RedisBackend(self.redis) if self.redis else MemoryBackend(settings.cache_max_entries),
+            RedisBackend(self.cache_redis) if self.cache_redis else MemoryBackend(settings.cache_max_entries),
             CachePolicy(
                 enabled=settings.cache_enabled,
                 ttl=settings.cache_ttl,
@@ -85,6 +83,10 @@ class LLMService:
         )
         tokens = self.tokens = TokenCounter()
         resolver = TargetResolver(self.providers, self.catalog)
+        models = ModelLabels(
+            KnownModels(self.catalog, self.lister, configured_models(settings, resolver)),
+            max_unknown=settings.metrics_max_unknown_models,
+        )
         self.auth = HttpAuth(settings, PROTECTED_PREFIXES, realm=self.name)
         self.keys = self.auth.keys
         organizations = _organization_policy(settings, self.keys.organizations)
@@ -98,6 +100,7 @@ class LLMService:
             tokens=tokens,
             prices=prices,
             keys=self.keys,
+            models=models,
         )
         self.lister.health_of = self.governance.monitor.healthy
         self.gateway = Gateway(
@@ -110,7 +113,7 @@ class LLMService:
             retry=RetryPolicy(
                 settings.retry_max_attempts, settings.retry_initial_wait, settings.retry_max_wait
             ),
-            metrics=GatewayMetrics(self.metrics_registry),
+            metrics=GatewayMetrics(self.metrics_registry, models),
             organizations=organizations,
             governance=self.governance,
         )
@@ -132,8 +135,8 @@ class LLMService:
         # Load the tokenizer now: its first use takes about a second of CPU, which would stall every call
         # in flight (and time out their Redis operations) if it happened under the first burst.
         self.tokens.count_text("openai", "gpt-5-mini", "warm up")
-        if self.redis is not None:
-            await self.redis.warm()  # logs a warning now if Redis is down; requests work regardless
+        for link in self._redis_links():
+            await link.warm()  # logs a warning now if Redis is down; requests work regardless
         await self.governance.ledger.start()
         await self.governance.monitor.start()
 
@@ -142,13 +145,17 @@ class LLMService:
         await self.governance.drain()
         await self.governance.ledger.stop()  # writes what is still buffered
         await self.providers.aclose()
-        if self.redis is not None:
-            await self.redis.aclose()
+        for link in self._redis_links():
+            await link.aclose()
+
+    def _redis_links(self) -> list[RedisLink]:
+        """Each Redis connection once (the cache may share the state's)."""
+        return list({id(link): link for link in (self.redis, self.cache_redis) if link is not None}.values())
 
     async def readiness(self) -> list[CheckResult]:
-        if self.redis is None:
+        if self.cache_redis is None:
             cache = CheckResult("cache", "ok", essential=False, detail={"backend": "memory"})
-        elif await self.redis.ping():
+        elif await self.cache_redis.ping():
             cache = CheckResult("cache", "ok", essential=False, detail={"backend": "redis"})
         else:
             cache = CheckResult(
@@ -157,7 +164,7 @@ class LLMService:
                 essential=False,
                 detail={
                     "backend": "redis",
-                    "error": self.redis.last_error,
+                    "error": self.cache_redis.last_error,
                     "effect": "requests run uncached",
                 },
             )
@@ -201,3 +208,11 @@ def _organization_policy(settings: LLMSettings, with_keys: frozenset[str]) -> Or
                 f"AUTH_SERVICE_ORGANIZATIONS names {', '.join(keyless)}, which has no key in API_KEYS"
             )
     return OrganizationPolicy(settings.auth_service_organizations)
+
+
+def _redis_link(settings: LLMSettings, url: str | None, name: str) -> RedisLink | None:
+    if not url:
+        return None
+    return RedisLink(
+        url, timeout=settings.redis_timeout, retry_interval=settings.redis_retry_interval, name=name
+    )

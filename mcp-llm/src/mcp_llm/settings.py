@@ -62,7 +62,16 @@ class LLMSettings(ServiceSettings):
     provider_max_connections: int = Field(default=200, ge=1)
 
     # Cache.
-    redis_url: str | None = None
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for quotas, the usage ledger, circuits and conversations (and the cache, unless "
+        "CACHE_REDIS_URL names another); unset: all in process.",
+    )
+    cache_redis_url: str | None = Field(
+        default=None,
+        description="A Redis of its own for the response cache, one that may evict (allkeys-lru) while "
+        "REDIS_URL's must not; unset: the cache shares REDIS_URL.",
+    )
     cache_ttl: int = Field(default=3600, ge=1)
     cache_enabled: bool = True
     cache_max_temperature: float = Field(default=0.7, ge=0.0, le=2.0)
@@ -122,6 +131,13 @@ class LLMSettings(ServiceSettings):
     )
     health_probe_interval: float = Field(
         default=0.0, ge=0, description="Seconds between active probes of each configured provider; 0: off."
+    )
+    metrics_max_unknown_models: int = Field(
+        default=20,
+        ge=0,
+        le=10_000,
+        description="Per provider, how many models outside the catalog, the configuration and the vendors' "
+        "live lists get their own metric series; any further one is counted as 'other'.",
     )
     fallbacks: dict[str, list[str]] = Field(
         default_factory=dict,

@@ -12,6 +12,7 @@ from mcp_llm.gateway.model_listing import ModelLister, ModelListing
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.tokens import TokenCount, TokenCounter
 from mcp_shared.errors import LLMProviderError, ProviderUnavailableError
+from mcp_shared.identifiers import ModelName, OrganizationId, ProviderName
 from mcp_shared.models import ChatMessage, CompletionRequest, CompletionResponse
 from mcp_shared.server.tools import CallContext, ToolSpec
 
@@ -33,15 +34,15 @@ STREAM_DOC = (
 class ListModelsArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    provider: str | None = Field(default=None, description="Only this provider's models.")
+    provider: ProviderName | None = Field(default=None, description="Only this provider's models.")
     refresh: bool = Field(default=False, description="Fetch the vendors' live model lists again.")
 
 
 class EstimateTokensArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model: str | None = Field(default=None, description="Model whose tokenizer to use.")
-    provider: str | None = Field(
+    model: ModelName | None = Field(default=None, description="Model whose tokenizer to use.")
+    provider: ProviderName | None = Field(
         default=None, description="Provider key; inferred from the model when omitted."
     )
     messages: list[ChatMessage] | None = Field(
@@ -67,9 +68,9 @@ class TokenEstimate(BaseModel):
 class InvalidateCacheArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    provider: str | None = Field(default=None, description="Only entries of this provider.")
-    model: str | None = Field(default=None, description="Only entries of this model.")
-    organization_id: str | None = Field(
+    provider: ProviderName | None = Field(default=None, description="Only entries of this provider.")
+    model: ModelName | None = Field(default=None, description="Only entries of this model.")
+    organization_id: OrganizationId | None = Field(
         default=None,
         description="Only this organization's entries (forced to the caller's own on an ordinary key).",
     )

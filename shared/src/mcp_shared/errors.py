@@ -50,8 +50,9 @@ class ServiceError(Exception):
         details: dict[str, Any] | None = None,
     ) -> None:
         self.message = redact(message)
-        self.provider = provider
-        self.model = model
+        # Names come from callers too: a key pasted as a model name must not come back in the error.
+        self.provider = redact(provider) if provider else provider
+        self.model = redact(model) if model else model
         self.retry_after = retry_after
         self.status = status or self.default_status
         self.details = details or {}

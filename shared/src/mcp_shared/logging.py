@@ -11,7 +11,7 @@ import logging
 import sys
 import time
 import uuid
-from typing import Any
+from typing import Any, TextIO
 
 from mcp_shared.redaction import redact
 
@@ -52,20 +52,43 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """Human-readable lines for local development, still redacted."""
+    """Lines for a person at a terminal: time, level, logger, message, then the extras as key=value."""
 
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s")
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        line = super().format(record)
+        extras = " ".join(
+            f"{key}={_text_value(value)}"
+            for key, value in vars(record).items()
+            if key not in _STANDARD_ATTRS and value is not None
+        )
+        if extras:
+            head, newline, rest = line.partition("\n")  # a traceback stays below its line
+            line = f"{head}  {extras}{newline}{rest}"
+        return redact(line)
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+def _text_value(value: object) -> str:
+    """A value as it reads in ``key=value``: quoted when it holds spaces, so the next key stands out."""
+    text = str(value)
+    return json.dumps(text, ensure_ascii=False) if not text or any(c.isspace() for c in text) else text
+
+
+def use_text_format(fmt: str, stream: TextIO) -> bool:
+    """``text``, ``json``, or ``auto``: text for a person at a terminal, JSON for log collectors."""
+    if fmt == "auto":
+        isatty = getattr(stream, "isatty", None)
+        return bool(isatty and isatty())
+    return fmt == "text"
+
+
+def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     """Install the structured handler on the root logger (replacing any earlier setup)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.setFormatter(TextFormatter() if use_text_format(fmt, sys.stderr) else JsonFormatter())
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

@@ -11,10 +11,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mcp_shared.identifiers import ConversationId, ModelName, OrganizationId, ProviderName
+
 Role = Literal["system", "user", "assistant"]
 FinishReason = Literal["stop", "length", "content_filter", "tool_calls", "error", "other"]
 
 MAX_STOP_SEQUENCES = 4
+
+MaxTokens = Annotated[int, Field(ge=1, le=1_000_000, description="Upper bound on generated tokens.")]
+Temperature = Annotated[float, Field(ge=0.0, le=2.0, description="Sampling temperature.")]
+TopP = Annotated[float, Field(gt=0.0, le=1.0, description="Nucleus sampling mass.")]
+Priority = Annotated[int, Field(ge=-10, le=10, description="Queue priority: higher is served first.")]
+MAX_FALLBACKS = 8
 
 
 class ChatMessage(BaseModel):
@@ -31,10 +39,10 @@ class ModelRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    provider: str | None = Field(
+    provider: ProviderName | None = Field(
         default=None, description="Provider key; inferred from the model when omitted."
     )
-    model: str = Field(min_length=1, description="Model name as the provider knows it.")
+    model: ModelName = Field(description="Model name as the provider knows it.")
 
 
 class GenerationParams(BaseModel):
@@ -42,9 +50,9 @@ class GenerationParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_tokens: int = Field(default=1024, ge=1, le=1_000_000, description="Upper bound on generated tokens.")
-    temperature: float = Field(default=0.7, ge=0.0, le=2.0, description="Sampling temperature.")
-    top_p: float | None = Field(default=None, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    max_tokens: MaxTokens = 1024
+    temperature: Temperature = 0.7
+    top_p: TopP | None = None
     stop: list[str] | None = Field(
         default=None, description="Up to 4 sequences that end the generation (a single string is accepted)."
     )
@@ -71,31 +79,32 @@ class GenerationParams(BaseModel):
 class CompletionRequest(GenerationParams):
     """Arguments of ``complete`` and ``stream_complete`` (flat, no wrapper object)."""
 
-    provider: str | None = Field(
+    provider: ProviderName | None = Field(
         default=None,
         description="Provider key (openai, claude, gemini, llama, grok, qwen, openai_compatible, mock) "
         "or an alias; may be left out when the model name identifies it.",
     )
-    model: str | None = Field(
-        default=None, min_length=1, description="Model name; the provider's default model when omitted."
+    model: ModelName | None = Field(
+        default=None, description="Model name; the provider's default model when omitted."
     )
     messages: Annotated[list[ChatMessage], Field(min_length=1)] = Field(
         description="The conversation: [{role: system|user|assistant, content}], at least one message."
     )
     stream: bool = Field(default=False, description="Ignored by complete; stream_complete always streams.")
-    organization_id: str | None = Field(
+    organization_id: OrganizationId | None = Field(
         default=None,
-        max_length=128,
         description="Organization the call is billed to (ignored when the server authenticates callers).",
     )
-    conversation_id: str | None = Field(
-        default=None, max_length=256, description="Groups exchanges; readable at llm://conversations/{id}."
+    conversation_id: ConversationId | None = Field(
+        default=None, description="Groups exchanges; readable at llm://conversations/{id}."
     )
     fallbacks: list[ModelRef] = Field(
-        default_factory=list, max_length=8, description="Ordered fallback hops: [{provider, model}]."
+        default_factory=list,
+        max_length=MAX_FALLBACKS,
+        description="Ordered fallback hops: [{provider, model}].",
     )
     cache: bool = Field(default=True, description="Set false to bypass the response cache for this call.")
-    priority: int = Field(default=0, ge=-10, le=10, description="Queue priority: higher is served first.")
+    priority: Priority = 0
 
     def generation_params(self) -> GenerationParams:
         """The output-affecting subset of this request."""

@@ -25,9 +25,11 @@ RUN = [sys.executable, "-m", "mcp_debate", "run"]
 DEMO = ("Advocate", "Skeptic", "Pragmatist")
 
 
-def run_cli(*args: str, timeout: float = 90, **env: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout: float = 90, cwd: Path = ROOT, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*RUN, *args], cwd=ROOT, env=clean_env(**env), capture_output=True, text=True, timeout=timeout
+        [*RUN, *args], cwd=cwd, env=clean_env(**env), capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -124,6 +126,16 @@ def test_local_mode_runs_the_demo_with_no_services(tmp_path: Path) -> None:
     )
     assert len({p["stance"] for p in document["debate"]["participants"]}) == 3
     assert f"Exported to {export}" in out
+
+
+def test_the_export_goes_to_data_by_default(tmp_path: Path) -> None:
+    """Without --output the export lands in data/ (made when missing), not among the files of the folder."""
+    done = run_cli("--local", "-p", "A", "-p", "B", "-r", "1", "--plain", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    debate_id = debate_id_of(done.stdout)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+    assert [p.name for p in (tmp_path / "data").iterdir()] == [f"{debate_id}.md"]
+    assert f"Exported to data/{debate_id}.md" in done.stdout
 
 
 def test_local_mode_keeps_debates_in_a_named_database(tmp_path: Path) -> None:

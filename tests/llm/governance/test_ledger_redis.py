@@ -18,9 +18,8 @@ from tests.llm.governance.conftest import unique
 pytestmark = pytest.mark.redis
 
 
-async def test_usage_survives_a_redis_outage_and_sums_exactly() -> None:
-    redis = RedisServer()
-    redis.start()
+async def test_usage_survives_a_redis_outage_and_sums_exactly(private_redis: RedisServer) -> None:
+    redis = private_redis
     link = RedisLink(redis.url, timeout=0.3, retry_interval=0.1)
     registry = CollectorRegistry()
     ledger = UsageLedger(RedisUsageStore(link), GovernanceMetrics(registry), flush_interval=3600)
@@ -51,4 +50,3 @@ async def test_usage_survives_a_redis_outage_and_sums_exactly() -> None:
         assert {r.model: r.values["cost_nusd"] for r in rows or []}["gpt-4.1"] == 1_000_000_000
     finally:
         await link.aclose()
-        redis.stop()

@@ -120,9 +120,8 @@ def test_organization_entries_override_the_default_field_by_field() -> None:
 
 
 @pytest.mark.redis
-async def test_redis_down_falls_back_to_this_replica_and_recovers() -> None:
-    redis = RedisServer()
-    redis.start()
+async def test_redis_down_falls_back_to_this_replica_and_recovers(private_redis: RedisServer) -> None:
+    redis = private_redis
     link = RedisLink(redis.url, timeout=0.3, retry_interval=0.2)
     org = unique("outage")
     quotas = QuotaManager(
@@ -144,7 +143,6 @@ async def test_redis_down_falls_back_to_this_replica_and_recovers() -> None:
         assert await quotas.reserve(org, 0, 0.0) is not None  # back on the shared (empty) counters
     finally:
         await link.aclose()
-        redis.stop()
 
 
 @pytest.mark.redis

@@ -7,12 +7,13 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from mcp_llm.providers.base import ProviderConfig, ProviderRequest
+from mcp_llm.providers.base import ProviderConfig, ProviderRequest, ProviderResponse
 from mcp_llm.providers.gemini_genai import GeminiProvider
 from mcp_shared.errors import (
     AuthenticationError,
     ContextLengthExceededError,
     ModelNotFoundError,
+    ProviderBadRequestError,
     ProviderTimeoutError,
     ProviderUnavailableError,
     RateLimitError,
@@ -236,3 +237,34 @@ async def test_live_model_list_keeps_chat_models_with_their_limits(provider: Gem
         1048576,
         65536,
     )
+
+
+@pytest.mark.parametrize("model", ["gemini-2.5-flash?alt=sse", "models/../files", "gemini&key=1"])
+async def test_model_names_the_sdk_refuses_are_invalid_requests(
+    provider: GeminiProvider, gemini_script: Script, model: str
+) -> None:
+    """google-genai raises ValueError before sending: every vendor-facing method answers invalid_request."""
+    with pytest.raises(ProviderBadRequestError) as completed:
+        await provider.complete(make_request(model))
+    with pytest.raises(ProviderBadRequestError) as streamed:
+        async for _ in provider.stream(make_request(model)):
+            pass
+    with pytest.raises(ProviderBadRequestError) as counted:
+        await provider.count_tokens(model, list(CHAT))
+    for caught in (completed, streamed, counted):
+        assert (caught.value.provider, caught.value.model) == ("gemini", model)
+        assert caught.value.status == 400 and "invalid model parameter" in caught.value.message
+        assert isinstance(caught.value.original_error, ValueError)
+    assert gemini_script.requests == []
+
+
+async def test_argument_errors_raised_by_our_own_code_stay_bugs(provider: GeminiProvider) -> None:
+    """Only the SDK's own refusals are the caller's fault; a ValueError from the adapter is not mapped."""
+
+    class Broken(GeminiProvider):
+        async def complete(self, request: ProviderRequest) -> ProviderResponse:
+            raise ValueError("a bug in the adapter")
+
+    broken = Broken(provider.config)
+    with pytest.raises(ValueError, match="a bug"):
+        await broken.complete(make_request())

@@ -28,6 +28,7 @@ from mcp_debate.cli.errors import (
     problem_lines,
 )
 from mcp_debate.cli.interrupts import Interrupted, Interrupts
+from mcp_debate.cli.options import EXPORT_FOLDER
 from mcp_debate.cli.plan import RunPlan
 from mcp_debate.domain.models import DebateView, Message, Summary
 from mcp_debate.domain.states import DebateState
@@ -251,9 +252,9 @@ class DebateDriver:
 
 
 def export_path(output: str | None, filename: str) -> Path:
-    """``--output`` as given, or inside it when it is a folder (or ends with a slash); default: here."""
+    """``--output`` as given, or inside it when it is a folder (or ends with a slash); default: ``data/``."""
     if output is None:
-        return Path.cwd() / filename
+        return EXPORT_FOLDER / filename
     path = Path(output).expanduser()
     if path.is_dir() or output.endswith(("/", "\\")):
         return path / filename

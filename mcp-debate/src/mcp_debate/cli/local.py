@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from mcp_debate.cli.errors import CliError, UsageError
 from mcp_debate.cli.plan import LocalOptions
 from mcp_debate.service import DebateService
 from mcp_debate.settings import DebateSettings
+from mcp_shared.cli import setting_problems
 from mcp_shared.server import Service, build_http_app
 from mcp_shared.settings import ServiceSettings
 
@@ -82,15 +85,16 @@ async def local_services(options: LocalOptions) -> AsyncIterator[LocalServices]:
         llm_url = await stack.enter_async_context(embedded_llm(options.llm_port))
         debate_socket = stack.enter_context(_listening(options.debate_port, "--debate-port"))
         debate_url = f"http://{HOST}:{debate_socket.getsockname()[1]}"
-        debate_settings = DebateSettings(
-            mcp_host=HOST,
-            mcp_port=debate_socket.getsockname()[1],
-            mcp_allowed_hosts=[],
-            database_path=database,
-            llm_service_url=llm_url,
-            resume_runs_on_start=False,
-            auth_enabled=False,  # its one client is this command, in the same process (trusted, as stdio)
-        )
+        with _settings_of("mcp-debate"):
+            debate_settings = DebateSettings(
+                mcp_host=HOST,
+                mcp_port=debate_socket.getsockname()[1],
+                mcp_allowed_hosts=[],
+                database_path=database,
+                llm_service_url=llm_url,
+                resume_runs_on_start=False,
+                auth_enabled=False,  # its one client is this command, in the same process (trusted, as stdio)
+            )
         async with _serving(DebateService(debate_settings), debate_settings, debate_socket):
             yield LocalServices(llm_url, debate_url, database, temporary=options.database is None)
 
@@ -105,8 +109,19 @@ def _llm_service() -> tuple[Service, ServiceSettings]:
             hint="pip install 'mcp-debate[local]', or run against started services with --url",
         ) from None
     # Embedded defaults whatever the environment says about Redis or allowed hosts; keys still count.
-    settings = LLMSettings(mcp_host=HOST, redis_url=None, mcp_allowed_hosts=[])
+    with _settings_of("mcp-llm"):
+        settings = LLMSettings(mcp_host=HOST, redis_url=None, cache_redis_url=None, mcp_allowed_hosts=[])
     return LLMService(settings), settings
+
+
+@contextlib.contextmanager
+def _settings_of(service: str) -> Iterator[None]:
+    """A bad setting in the environment or ``.env`` is a usage error naming it, not a traceback."""
+    try:
+        yield
+    except (ValidationError, SettingsError) as exc:
+        first, *more = setting_problems(exc)
+        raise UsageError(f"{service}: {first}", details=more) from None
 
 
 @contextlib.contextmanager

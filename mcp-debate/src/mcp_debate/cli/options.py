@@ -13,6 +13,9 @@ DEFAULT_URL = "http://localhost:5002/mcp"
 URL_VARIABLE = "MCP_DEBATE_URL"
 EXPORT_FORMATS = ("markdown", "json", "html", "text")
 PROTOCOLS = ("rounds", "vote", "judged")
+EXPORT_FOLDER = Path("data")
+"""Where exports go without ``--output``: next to the services' own data (``data/debates.db``), not among
+the files of wherever the command runs."""
 
 DESCRIPTION = """\
 Create a debate, run it turn by turn while each reply streams in, and export it.
@@ -110,7 +113,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="PATH",
-        help="export file, or a folder for <debate id>.<ext> (default: the current folder)",
+        help=f"export file, or a folder for <debate id>.<ext> (default: {EXPORT_FOLDER}/, made if missing)",
     )
     output.add_argument("--no-export", action="store_true", help="do not export at the end")
     output.add_argument(

@@ -6,7 +6,7 @@ descriptions are written for the caller.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -15,9 +15,15 @@ from mcp_debate.domain.schedule import Phase, ProtocolName, Role, Step
 from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import AnswerFormat, Ballot, Verdict
 from mcp_shared.auth import DEFAULT_ORGANIZATION
+from mcp_shared.identifiers import ModelName, ProviderName, bounds, charset
 
 DEFAULT_CONTEXT_BUDGET = 10_000
 DEFAULT_MAX_OUTPUT = 1024
+
+DebateId = Annotated[str, bounds("_-", 64, "The debate's id (deb_...)."), charset("a debate id", "_-")]
+"""A debate id as callers give it (tool arguments, resource URIs, HTTP paths)."""
+MAX_POSITION = 1_000_000_000
+"""Largest offset or message sequence number a caller may page from (far below SQLite's 2^63)."""
 
 MessageKind = Literal["turn", "external"]
 TokenMethod = Literal["exact", "provider_api", "estimate", "local"]
@@ -31,14 +37,9 @@ class LLMConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    provider: str = Field(
-        min_length=1, max_length=64, description="mcp-llm provider key or alias, e.g. mock."
-    )
-    model: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=256,
-        description="Model name; the provider's default when omitted.",
+    provider: ProviderName = Field(description="mcp-llm provider key or alias, e.g. mock.")
+    model: ModelName | None = Field(
+        default=None, description="Model name; the provider's default when omitted."
     )
     system_prompt: str | None = Field(
         default=None, max_length=20_000, description="Extra instructions for this participant."

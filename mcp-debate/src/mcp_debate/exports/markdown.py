@@ -1,4 +1,9 @@
-"""Markdown export: readable as plain text, rendered nicely anywhere Markdown is."""
+"""Markdown export: readable as plain text, rendered nicely anywhere Markdown is.
+
+Names, topics and rules are escaped to plain text. Message content stays Markdown (replies are
+written in it), but never carries markup: every ``<`` is escaped, so no raw HTML, HTML block or
+autolink a participant (or whoever adds a message) writes reaches a reader's renderer.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,22 @@ from mcp_debate.exports import verdict
 from mcp_debate.exports.document import ExportDocument, stance_label, usage_line
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_TAG_OPEN = re.compile(r"(\\*)<")
 
 
 def inline(text: str) -> str:
     """Text safe inside a heading, emphasis or table cell: specials escaped, one line."""
     return _INLINE_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def without_html(text: str) -> str:
+    """Markdown with every ``<`` escaped: raw HTML shows as the text it is, everything else renders.
+
+    A ``<`` after an odd run of backslashes is escaped already; after an even run (including none)
+    it gets one more backslash. Inside code the backslash shows: a small price for never guessing
+    wrongly where a renderer thinks code ends.
+    """
+    return _TAG_OPEN.sub(lambda m: m.group(1) + ("" if len(m.group(1)) % 2 else "\\") + "<", text)
 
 
 def render(doc: ExportDocument) -> str:
@@ -45,7 +61,7 @@ def render(doc: ExportDocument) -> str:
             out += [f"**{inline(m.speaker)}** (turn {m.turn}) · _{inline(usage_line(m))}_", ""]
         else:
             out += [f"**{inline(m.speaker)}** (added message)", ""]
-        out += [m.content.strip(), ""]
+        out += [without_html(m.content.strip()), ""]
     if doc.summary is not None:
         s = doc.summary
         out += ["## Summary", "", f"_Covers messages #{s.covers_from_seq}–#{s.covers_to_seq}._", ""]

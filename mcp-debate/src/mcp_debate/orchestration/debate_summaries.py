@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mcp_debate.context.manager import ContextManager
 from mcp_debate.context.summarizer import Summarizer, SummaryMaker
-from mcp_debate.domain.models import DEFAULT_CONTEXT_BUDGET, Debate, Summary
+from mcp_debate.domain.models import DEFAULT_CONTEXT_BUDGET, Debate, DebateId, Summary
 from mcp_debate.llm import CallScope
 from mcp_debate.metrics import DebateMetrics
 from mcp_debate.orchestration.lookup import require_debate
@@ -20,18 +20,17 @@ from mcp_debate.store import Database
 from mcp_debate.store import messages as message_rows
 from mcp_debate.store import summaries as summary_rows
 from mcp_shared.errors import InvalidRequestError
+from mcp_shared.identifiers import ModelName, ProviderName
 
 
 class SummarizeArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    debate_id: str = Field(min_length=1, max_length=64)
-    provider: str | None = Field(
-        default=None,
-        description="Provider of the summarizing model (default: the debate's summarizer).",
-        min_length=1,
+    debate_id: DebateId
+    provider: ProviderName | None = Field(
+        default=None, description="Provider of the summarizing model (default: the debate's summarizer)."
     )
-    model: str | None = Field(default=None, min_length=1, description="Summarizing model.")
+    model: ModelName | None = Field(default=None, description="Summarizing model.")
     max_tokens: int = Field(default=1024, ge=64, le=8192, description="Longest summary, in tokens.")
 
 

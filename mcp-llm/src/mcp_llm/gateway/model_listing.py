@@ -54,6 +54,8 @@ class ModelLister:
         self._ttl = ttl
         self._timeout = timeout
         self._live: dict[str, tuple[float, list[LiveModel]]] = {}
+        self._listed: dict[str, frozenset[str]] = {}
+        """Ids each vendor has listed, kept after its list expires (a model once listed stays known)."""
         self.health_of: Mapping[str, bool] = {}
         """Filled by health monitoring: provider key -> healthy."""
 
@@ -109,4 +111,9 @@ class ModelLister:
         if models is None:
             return None
         self._live[key] = (time.monotonic() + (adapter.live_models_ttl or self._ttl), models)
+        self._listed[key] = self._listed.get(key, frozenset()) | {m.id for m in models}
         return models
+
+    def is_listed(self, provider: str, model: str) -> bool:
+        """Whether the provider's live list has ever named this model."""
+        return model in self._listed.get(provider, ())

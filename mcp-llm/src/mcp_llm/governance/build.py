@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from mcp_llm.catalog import Catalog
+from mcp_llm.gateway.labels import ModelLabels
 from mcp_llm.gateway.resolution import TargetResolver
 from mcp_llm.governance.circuit import CircuitBreakers, MemoryBreakerStore, RedisBreakerStore
 from mcp_llm.governance.config import QueueLimit
@@ -35,9 +36,12 @@ def build_governance(
     tokens: TokenCounter,
     prices: PriceBook,
     keys: KeyRing,
+    models: ModelLabels,
 ) -> Governance:
     policy = QuotaPolicy(settings.quotas)
-    metrics = GovernanceMetrics(registry, organizations=keys.organizations | policy.organizations)
+    metrics = GovernanceMetrics(
+        registry, organizations=keys.organizations | policy.organizations, models=models
+    )
     quotas = QuotaManager(
         policy,
         RedisQuotaStore(redis) if redis else MemoryQuotaStore(),

@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 from redis.asyncio import Redis
 
 from mcp_llm.governance.metrics import CIRCUIT_STATES, GovernanceMetrics
+from mcp_llm.governance.recent import RecentMap
 from mcp_llm.state.redis_link import RedisLink
 
 CircuitState = Literal["closed", "open", "half_open"]
@@ -58,8 +59,8 @@ class BreakerStore(Protocol):
 
 class MemoryBreakerStore:
     def __init__(self) -> None:
-        self._states: dict[str, SharedState] = {}
-        self._probes: dict[str, float] = {}
+        self._states: RecentMap[str, SharedState] = RecentMap()
+        self._probes: RecentMap[str, float] = RecentMap()
 
     async def load(self, name: str) -> SharedState:
         found = self._states.get(name)
@@ -152,7 +153,7 @@ class CircuitBreakers:
         self.sync_interval = sync_interval
         self.probe_lease = max(cooldown, 5.0)
         self._fallback = fallback
-        self._views: dict[tuple[str, str], _View] = {}
+        self._views: RecentMap[tuple[str, str], _View] = RecentMap()
         self.on_change: Callable[[], None] | None = None
         """Called after any circuit changes state (provider health is derived from them)."""
 

@@ -1,8 +1,9 @@
 """Prometheus metrics of governance: quotas, queues, circuits and probes.
 
-Organization labels are bounded: only organizations the operator configured (keys or quota entries,
-plus ``default``) are named; any other ``organization_id`` a caller makes up is counted as ``other``,
-so a caller cannot blow up the number of series.
+Labels are bounded, so a caller cannot blow up the number of series: only organizations the operator
+configured (keys or quota entries, plus ``default``) are named, any other ``organization_id`` a caller
+makes up is counted as ``other``; circuit models go through the gateway's ``ModelLabels``; queues are
+per provider, or per model only where the operator configured one.
 """
 
 from __future__ import annotations
@@ -11,15 +12,23 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from mcp_shared.server.metrics import LATENCY_BUCKETS
+from mcp_llm.gateway.labels import ModelLabelled, ModelLabels
+from mcp_shared.server.metrics import LATENCY_BUCKETS, BoundedLabel
 
-OTHER_ORGANIZATION = "other"
 CIRCUIT_STATES = {"closed": 0, "half_open": 1, "open": 2}
 
 
 class GovernanceMetrics:
-    def __init__(self, registry: CollectorRegistry, organizations: Iterable[str] = ()) -> None:
-        self.known_organizations = frozenset(organizations) | {"default"}
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        organizations: Iterable[str] = (),
+        models: ModelLabels | None = None,
+    ) -> None:
+        known = frozenset(organizations) | {"default"}
+        self.organization_label = BoundedLabel(known.__contains__, max_unknown=0)
+        """``organization -> label``: configured organizations by name, any other as ``other``."""
+        models = models or ModelLabels()
         self.quota_rejections = Counter(
             "llm_quota_rejections",
             "Calls refused because a quota would be exceeded, by organization and quota.",
@@ -54,17 +63,23 @@ class GovernanceMetrics:
             ["provider", "model", "reason"],
             registry=registry,
         )
-        self.circuit_state = Gauge(
-            "llm_circuit_state",
-            "Circuit breaker state per provider and model: 0 closed, 1 half-open, 2 open.",
-            ["provider", "model"],
-            registry=registry,
+        self.circuit_state = ModelLabelled(
+            Gauge(
+                "llm_circuit_state",
+                "Circuit breaker state per provider and model: 0 closed, 1 half-open, 2 open.",
+                ["provider", "model"],
+                registry=registry,
+            ),
+            models,
         )
-        self.circuit_transitions = Counter(
-            "llm_circuit_transitions",
-            "Circuit breaker state changes seen by this replica.",
-            ["provider", "model", "state"],
-            registry=registry,
+        self.circuit_transitions = ModelLabelled(
+            Counter(
+                "llm_circuit_transitions",
+                "Circuit breaker state changes seen by this replica.",
+                ["provider", "model", "state"],
+                registry=registry,
+            ),
+            models,
         )
         self.provider_up = Gauge(
             "llm_provider_up",
@@ -77,6 +92,3 @@ class GovernanceMetrics:
             "Failed writes of buffered usage to Redis (kept and retried).",
             registry=registry,
         )
-
-    def organization_label(self, organization: str) -> str:
-        return organization if organization in self.known_organizations else OTHER_ORGANIZATION

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from mcp_llm.governance.circuit import CircuitBreakers, CircuitState, SharedState
 from mcp_llm.governance.health import RollingHealth
 from mcp_llm.governance.metrics import GovernanceMetrics
+from mcp_llm.governance.recent import RecentMap
 from mcp_llm.governance.windows import iso
 from mcp_llm.providers.registry import ProviderRegistry
 from mcp_shared.errors import ServiceError
@@ -78,7 +79,7 @@ class HealthMonitor:
         self.metrics = metrics
         self.window = window
         self.probe_interval = probe_interval
-        self._rolling: dict[tuple[str, str], RollingHealth] = {}
+        self._rolling: RecentMap[tuple[str, str], RollingHealth] = RecentMap()
         self._probes: dict[str, ProbeResult] = {}
         self._task: asyncio.Task[None] | None = None
         self.healthy = ProviderHealthMap(self)

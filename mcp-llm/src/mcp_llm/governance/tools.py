@@ -18,16 +18,17 @@ from mcp_llm.governance.core import Governance
 from mcp_llm.governance.monitor import HealthReport
 from mcp_llm.governance.usage_report import UsageReport, UsageReportArgs, build_report
 from mcp_llm.providers.registry import ProviderRegistry
+from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import ServiceError
+from mcp_shared.identifiers import ProviderName
 from mcp_shared.server.http_app import error_response
-from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY
 from mcp_shared.server.tools import CallContext, ToolRegistry, ToolSpec
 
 
 class ProviderHealthArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    provider: str | None = Field(default=None, description="Only this provider.")
+    provider: ProviderName | None = Field(default=None, description="Only this provider.")
 
 
 class UsageAccess:

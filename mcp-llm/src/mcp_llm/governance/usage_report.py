@@ -12,16 +12,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mcp_llm.governance.ledger import FIELDS, NANO, UsageLedger, UsageRow
 from mcp_shared.errors import InvalidRequestError, ProviderUnavailableError
+from mcp_shared.identifiers import OrganizationId
 
 Period = Literal["today", "yesterday", "this_month", "last_month", "last_7_days", "last_30_days"]
 MAX_DAYS = 400
 CSV_COLUMNS = ("date", "organization", "provider", "model", *FIELDS[:-1], "cost_usd")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""Characters that make a spreadsheet read a cell as a formula (OWASP's list for CSV injection)."""
 
 
 class UsageReportArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organization_id: str | None = Field(
+    organization_id: OrganizationId | None = Field(
         default=None,
         description="Organization to report on (every organization when omitted and allowed). "
         "Authenticated callers get their own organization unless their key is an admin's.",
@@ -127,13 +130,24 @@ def _line(row: UsageRow) -> UsageLine:
     )
 
 
+def inert_cell(value: object) -> object:
+    """A text cell a spreadsheet shows as text: a leading formula character gets a single quote before it.
+
+    Organization and model names are chosen by callers and end up in a file an administrator opens;
+    numbers are written as they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def to_csv(lines: list[UsageLine]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for line in lines:
         data = line.model_dump()
-        writer.writerow([data[c] if c != "date" else line.date for c in CSV_COLUMNS])
+        writer.writerow([inert_cell(data[c]) for c in CSV_COLUMNS])
     return out.getvalue()
 
 

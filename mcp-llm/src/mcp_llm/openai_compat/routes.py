@@ -1,4 +1,8 @@
-"""``POST /v1/chat/completions`` and ``GET /v1/models`` on top of the gateway pipeline."""
+"""``POST /v1/chat/completions``, ``GET /v1/models`` and ``GET /v1/models/{id}`` on top of the gateway.
+
+A model the gateway cannot place is ``404 model_not_found``, as OpenAI answers it (the OpenAI API has
+no ``provider`` field to ask for), so the SDKs raise their ``NotFoundError``.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ import json
 import logging
 from collections.abc import AsyncIterator
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.gateway.pipeline import Gateway
+from mcp_llm.gateway.resolution import Target
 from mcp_llm.openai_compat.responses import (
     chunk_frame,
     completion_body,
@@ -21,12 +26,13 @@ from mcp_llm.openai_compat.responses import (
     public_model,
 )
 from mcp_llm.openai_compat.schemas import ChatCompletionsRequest
-from mcp_shared.errors import ServiceError
+from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
+from mcp_shared.errors import InvalidRequestError, ModelNotFoundError, ServiceError
+from mcp_shared.identifiers import ModelName
 from mcp_shared.logging import request_id_var
 from mcp_shared.models import CompletionRequest, CompletionResponse
 from mcp_shared.server.disconnect import ClientDisconnected, client_gone, unless_disconnected
 from mcp_shared.server.http_app import read_body, sse_headers
-from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY
 from mcp_shared.server.streaming import StreamRelay
 from mcp_shared.server.tools import CallContext, EventSink
 from mcp_shared.settings import ServiceSettings
@@ -43,6 +49,27 @@ def _error(exc: ServiceError, request_id: str | None = None) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+class _ModelPath(BaseModel):
+    model: ModelName
+
+
+def _model_object(provider: str, model: str) -> dict[str, object]:
+    return {"id": public_model(provider, model), "object": "model", "created": 0, "owned_by": provider}
+
+
+def _place(gateway: Gateway, model: str) -> Target:
+    """Where a ``/v1`` model name goes; a name no provider claims does not exist here."""
+    try:
+        return gateway.resolver.resolve(None, model)
+    except InvalidRequestError:
+        raise ModelNotFoundError(
+            f"model '{model}' does not exist on this gateway: name it provider/model "
+            "(GET /v1/models lists them)",
+            model=model,
+            details={"field": "model"},
+        ) from None
+
+
 def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettings) -> list[BaseRoute]:
     async def chat_completions(request: Request) -> Response:
         call = CallContext(transport="http", organization_id=request.scope.get(ORGANIZATION_SCOPE_KEY))
@@ -54,6 +81,7 @@ def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettin
                 )
             except ValidationError as exc:
                 raise describe_validation_error(exc, subject="chat completion request") from None
+            _place(gateway, body.model)
             completion = body.to_completion_request(call.organization_id)
             if body.stream:
                 include_usage = body.stream_options is not None and body.stream_options.include_usage
@@ -70,16 +98,33 @@ def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettin
 
     async def models(request: Request) -> Response:
         listing = await lister.listing()
-        data = [
-            {"id": public_model(m.provider, m.id), "object": "model", "created": 0, "owned_by": m.provider}
-            for m in listing.models
-            if m.configured
-        ]
+        data = [_model_object(m.provider, m.id) for m in listing.models if m.configured]
         return JSONResponse({"object": "list", "data": data})
+
+    async def model(request: Request) -> Response:
+        """``client.models.retrieve(id)``: a model ``GET /v1/models`` lists, by that name or a bare one."""
+        try:
+            try:
+                name = _ModelPath.model_validate({"model": request.path_params["model"]}).model
+            except ValidationError as exc:
+                raise describe_validation_error(exc, subject="model id") from None
+            target = _place(gateway, name)
+            listing = await lister.listing(target.provider)
+            if not any(m.configured and m.id == target.model for m in listing.models):
+                raise ModelNotFoundError(
+                    f"model '{name}' is not listed by a configured provider (GET /v1/models lists them)",
+                    provider=target.provider,
+                    model=target.model,
+                    details={"field": "model"},
+                )
+        except ServiceError as exc:
+            return _error(exc)
+        return JSONResponse(_model_object(target.provider, target.model))
 
     return [
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/models", models, methods=["GET"]),
+        Route("/v1/models/{model:path}", model, methods=["GET"]),
     ]
 
 

@@ -11,7 +11,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mcp_shared.errors import InvalidRequestError
-from mcp_shared.models import ChatMessage, CompletionRequest, ModelRef
+from mcp_shared.identifiers import ConversationId, ModelName
+from mcp_shared.models import (
+    MAX_FALLBACKS,
+    ChatMessage,
+    CompletionRequest,
+    MaxTokens,
+    ModelRef,
+    Priority,
+    Temperature,
+    TopP,
+)
+
+MAX_CHOICES = 128
+"""OpenAI's own bound on ``n``; anything but 1 is refused by name below."""
 
 # Output-affecting OpenAI parameters this gateway does not implement: refused unless null or default.
 UNSUPPORTED = {
@@ -59,21 +72,21 @@ class ChatCompletionsRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: str = Field(min_length=1)
+    model: ModelName
     messages: list[OpenAIMessage] = Field(min_length=1)
-    max_tokens: int | None = None
-    max_completion_tokens: int | None = None
-    temperature: float | None = None
-    top_p: float | None = None
+    max_tokens: MaxTokens | None = None
+    max_completion_tokens: MaxTokens | None = None
+    temperature: Temperature | None = None
+    top_p: TopP | None = None
     stop: str | list[str] | None = None
     stream: bool = False
     stream_options: StreamOptions | None = None
-    n: int | None = None
+    n: int | None = Field(default=None, ge=1, le=MAX_CHOICES)
     response_format: dict[str, Any] | None = None
-    fallbacks: list[ModelRef] = Field(default_factory=list)
+    fallbacks: list[ModelRef] = Field(default_factory=list, max_length=MAX_FALLBACKS)
     cache: bool = True
-    conversation_id: str | None = None
-    priority: int = 0
+    conversation_id: ConversationId | None = None
+    priority: Priority = 0
 
     @model_validator(mode="after")
     def _refuse_what_we_cannot_honour(self) -> ChatCompletionsRequest:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx2
 from pydantic import BaseModel, SecretStr
 
+from mcp_llm.providers.argument_errors import guard
 from mcp_llm.tokens import TokenCount
 from mcp_shared.errors import ProviderUnavailableError
 from mcp_shared.models import ChatMessage, FinishReason, GenerationParams, StreamChunk, Usage
@@ -63,8 +64,20 @@ class LiveModel(BaseModel):
     max_output: int | None = None
 
 
+VENDOR_CALLS = ("complete", "stream", "count_tokens", "list_live_models")
+"""The methods that talk to a vendor; every adapter's are guarded against SDK argument errors."""
+
+
 class LLMProvider(ABC):
     """Base class of every provider adapter."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Guard the vendor-facing methods an adapter defines (see ``argument_errors``), so no adapter
+        can forget to: an SDK refusing the caller's input is ``invalid_request``, never ``internal``."""
+        super().__init_subclass__(**kwargs)
+        for name in VENDOR_CALLS:
+            if name in cls.__dict__:
+                setattr(cls, name, guard(cls.__dict__[name]))
 
     live_models_ttl: float | None = None
     """Seconds a live model list stays fresh, where a vendor's list changes faster than the default."""

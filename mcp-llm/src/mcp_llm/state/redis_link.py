@@ -27,8 +27,16 @@ class RedisLink:
     """A Redis client plus its health: ``healthy``, the last error and when it happened."""
 
     def __init__(
-        self, url: str, *, timeout: float = 0.5, retry_interval: float = 1.0, max_connections: int = 32
+        self,
+        url: str,
+        *,
+        timeout: float = 0.5,
+        retry_interval: float = 1.0,
+        max_connections: int = 32,
+        name: str = "redis",
     ) -> None:
+        self.name = name
+        """What this Redis is for, in log lines ("redis", "cache redis")."""
         # A bounded pool, opened ahead of bursts by ``warm``: a burst of calls then waits a moment for a
         # free connection instead of opening dozens at once, whose handshakes could outlast the timeout
         # on a busy event loop and make a healthy Redis look down.
@@ -63,7 +71,7 @@ class RedisLink:
             self._mark_down(exc)
             return fallback
         if self._down_since is not None:
-            logger.info("redis is reachable again after %.1f s", now - self._down_since)
+            logger.info("%s is reachable again after %.1f s", self.name, now - self._down_since)
             self._down_since = None
             self.last_error = None
         return result
@@ -92,7 +100,7 @@ class RedisLink:
         self.last_error = redact(f"{type(exc).__name__}: {exc}")
         if self._down_since is None:
             self._down_since = now
-            logger.warning("redis unavailable, continuing without it: %s", self.last_error)
+            logger.warning("%s unavailable, continuing without it: %s", self.name, self.last_error)
         self._skip_until = now + self._retry_interval
 
     async def aclose(self) -> None:

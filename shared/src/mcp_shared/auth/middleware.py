@@ -17,9 +17,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_shared.auth.keys import KeyRing
 from mcp_shared.errors import ErrorType, ServiceError
-from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY
 
 logger = logging.getLogger(__name__)
+
+ORGANIZATION_SCOPE_KEY = "mcp_shared.organization_id"
+"""ASGI scope key where the middleware puts the caller's organization (read by MCP handlers and routes)."""
 
 
 class CallerAuthenticationError(ServiceError):

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import (
     InternalError,
     InvalidRequestError,
@@ -32,7 +33,7 @@ from mcp_shared.errors import (
 from mcp_shared.server.body_deadline import BodyDeadline
 from mcp_shared.server.disconnect import ClientDisconnected, client_gone, unless_disconnected
 from mcp_shared.server.gc_tuning import tune_for_serving
-from mcp_shared.server.mcp_adapter import ORGANIZATION_SCOPE_KEY, build_mcp_server
+from mcp_shared.server.mcp_adapter import build_mcp_server
 from mcp_shared.server.service import Service
 from mcp_shared.server.sse import sse_frame
 from mcp_shared.server.streaming import StreamRelay

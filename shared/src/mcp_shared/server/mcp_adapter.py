@@ -15,12 +15,10 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
-from mcp_shared.errors import ServiceError
+from mcp_shared.auth.middleware import ORGANIZATION_SCOPE_KEY
+from mcp_shared.errors import InvalidRequestError, ServiceError
 from mcp_shared.server.service import Service
 from mcp_shared.server.tools import CallContext, StreamEvent, ToolRegistry, Transport
-
-ORGANIZATION_SCOPE_KEY = "mcp_shared.organization_id"
-"""ASGI scope key where an authentication middleware puts the caller's organization."""
 
 
 def organization_of(ctx: ServerRequestContext[Any, Any]) -> str | None:
@@ -28,6 +26,19 @@ def organization_of(ctx: ServerRequestContext[Any, Any]) -> str | None:
     request = ctx.request
     scope = getattr(request, "scope", None)
     return scope.get(ORGANIZATION_SCOPE_KEY) if isinstance(scope, dict) else None
+
+
+RESOURCE_NOT_FOUND = -32002
+"""MCP's code for a resource that does not exist."""
+
+
+def resource_error_code(exc: ServiceError) -> int:
+    """The JSON-RPC code of a failed resource read: not found, the caller's fault, or ours."""
+    if exc.status == 404:
+        return RESOURCE_NOT_FOUND
+    if isinstance(exc, InvalidRequestError):
+        return types.INVALID_PARAMS
+    return types.INTERNAL_ERROR
 
 
 def error_result(exc: ServiceError) -> types.CallToolResult:
@@ -127,7 +138,7 @@ def build_mcp_server(service: Service, transport: Transport) -> Server[Any]:
         except ServiceError as exc:
             # Resources have no error result; a JSON-RPC error carries the structured payload.
             raise MCPError(
-                code=-32002 if exc.status == 404 else -32603, message=exc.message, data=exc.to_payload()
+                code=resource_error_code(exc), message=exc.message, data=exc.to_payload()
             ) from None
         text = data if isinstance(data, str) else json.dumps(data)
         return types.ReadResourceResult(

@@ -1,8 +1,14 @@
-"""Transport-level Prometheus metrics every service exposes at /metrics."""
+"""Transport-level Prometheus metrics every service exposes at /metrics, and the bound on label values
+that come from callers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+
+OTHER = "other"
+"""The label value every name beyond a bound is counted under."""
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -28,3 +34,26 @@ class ToolMetrics:
     def observe(self, tool: str, transport: str, outcome: str, seconds: float) -> None:
         self.calls.labels(tool, transport, outcome).inc()
         self.duration.labels(tool, transport).observe(seconds)
+
+
+class BoundedLabel:
+    """Values of one caller-influenced label, kept to a bounded set.
+
+    Every label value is a series per metric that lives as long as the process, and ``/metrics``
+    serializes them all on each scrape. A value ``known`` (configured, catalogued) keeps its name; the
+    first ``max_unknown`` other values keep theirs too, so an operator still sees a new model; any
+    value after that is counted as ``other``.
+    """
+
+    def __init__(self, known: Callable[[str], bool], max_unknown: int) -> None:
+        self._known = known
+        self._max_unknown = max_unknown
+        self._admitted: set[str] = set()
+
+    def __call__(self, value: str) -> str:
+        if value in self._admitted or self._known(value):
+            return value
+        if len(self._admitted) < self._max_unknown:
+            self._admitted.add(value)
+            return value
+        return OTHER

@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from pydantic import BaseModel, ValidationError
+
 from mcp_shared.errors import NotFoundError
 from mcp_shared.server.tools import CallContext
+from mcp_shared.validation import describe_validation_error
 
 ResourceHandler = Callable[[dict[str, str], CallContext], Awaitable[Any]]
 
@@ -25,6 +28,8 @@ class ResourceSpec:
     description: str
     handler: ResourceHandler
     mime_type: str = "application/json"
+    params: type[BaseModel] | None = None
+    """The template's placeholders as a model, so identifiers in a URI are checked like tool arguments."""
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -39,8 +44,18 @@ class ResourceSpec:
         return bool(_PLACEHOLDER.search(self.uri_template))
 
     def match(self, uri: str) -> dict[str, str] | None:
+        """The placeholders' values when ``uri`` fits this template (an ``invalid_request`` when they are
+        not valid identifiers), else None."""
         found = self._pattern.match(uri)
-        return None if found is None else {k: unquote(v) for k, v in found.groupdict().items()}
+        if found is None:
+            return None
+        values = {k: unquote(v) for k, v in found.groupdict().items()}
+        if self.params is None:
+            return values
+        try:
+            return self.params.model_validate(values).model_dump()
+        except ValidationError as exc:
+            raise describe_validation_error(exc, subject="resource URI") from None
 
 
 class ResourceRegistry:

@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from mcp_shared.server.http_app import build_http_app
 from mcp_shared.server.mcp_adapter import build_mcp_server
 from mcp_shared.server.service import Service
+from mcp_shared.server.stdio import AnsweringReadStream
 from mcp_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,14 @@ def run_http(service: Service, settings: ServiceSettings, middleware: list[Middl
 
 
 async def serve_stdio(service: Service) -> None:
-    """Serve MCP over stdin/stdout for clients that launch the service as a subprocess."""
+    """Serve MCP over stdin/stdout for clients that launch the service as a subprocess; a line that is
+    not JSON-RPC gets a JSON-RPC error and the server reads on."""
     server = build_mcp_server(service, transport="stdio")
     await service.start()
     try:
         async with stdio_server() as (read_stream, write_stream):
-            await server.run(read_stream, write_stream, server.create_initialization_options())
+            answering = AnsweringReadStream(read_stream, write_stream)
+            await server.run(answering, write_stream, server.create_initialization_options())
     finally:
         await service.stop()
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from mcp_shared.errors import InternalError, InvalidRequestError, NotFoundError, ServiceError
 from mcp_shared.logging import new_request_id, request_id_var
 from mcp_shared.server.metrics import ToolMetrics
+from mcp_shared.server.schemas import PlainInputSchema
 from mcp_shared.validation import describe_validation_error
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class ToolSpec(Generic[ArgsT]):
 @cache
 def _input_schema(model: type[BaseModel]) -> dict[str, Any]:
     """JSON schema of an argument model, built once: the MCP server asks for it on every call."""
-    schema = model.model_json_schema()
+    schema = model.model_json_schema(schema_generator=PlainInputSchema)
     schema.pop("title", None)
     return schema
 
