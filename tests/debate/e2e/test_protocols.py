@@ -337,9 +337,9 @@ def test_answer_choices_and_pattern(debate_server: ServiceProcess) -> None:
 
     patterned = create(
         debate_server,
-        answering("x=12", "x=12.0"),
+        answering("x@12", "x@12.0"),
         protocol="vote",
-        answer_pattern=r"answer: x=(\S+)",
+        answer_pattern=r"answer: x@(\S+)",
         max_rounds=1,
     )["id"]
     run(debate_server, patterned)
