@@ -320,24 +320,15 @@ class TurnRunner:
             if not moved:
                 transition(current.state, Action.COMMIT_TURN)
                 turns = await message_rows.page(conn, debate.id)
-                if step.kind == "verdict":
-                    judge = debate.participants[step.position].name
-                    note = f"the budget did not allow the judge's call ({why}); the verdict is the vote"
-                    verdict = progress.by_vote(debate, turns, note)
-                    closing = progress.Closing(
-                        debate.phase, True, verdict.model_copy(update={"judge": judge}) if verdict else None
-                    )
-                else:
-                    closing = progress.close(debate, turns, note=f"the budget ran out: {why}")
+                closing, reason = progress.out_of_budget(debate, step, turns, why)
                 state = transition(current.state, Action.COMPLETE if closing.complete else Action.COMMIT_TURN)
-                reason = debate.stopped_reason if step.kind == "verdict" else "budget_exhausted"
                 await debate_rows.update(
                     conn,
                     debate.id,
                     state=state,
                     run_target=None if closing.complete else current.run_target,
                     phase=closing.phase,
-                    end_reason=reason,  # type: ignore[arg-type]
+                    end_reason=reason,
                     verdict=closing.verdict,
                 )
         logger.info("debate %s: %s", debate.id, why)

@@ -15,6 +15,7 @@ break a tie), otherwise the verdict is the vote and the debate completes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast, get_args
 
 from mcp_debate.domain import schedule
 from mcp_debate.domain.models import Debate, EndReason, Message
@@ -23,6 +24,8 @@ from mcp_debate.domain.verdict import Ballot, Verdict
 from mcp_debate.protocols import verdicts
 from mcp_debate.protocols.answers import normalize
 from mcp_debate.protocols.structured import JudgeReply
+
+_END_REASONS = frozenset(get_args(EndReason))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,23 @@ def close(debate: Debate, turns: list[Message], note: str | None = None) -> Clos
     if judge is not None and spoke and (debate.protocol != "vote" or verdicts.tally(debate).tied):
         return Closing("closing", complete=False, verdict=None)
     return Closing(debate.phase, complete=True, verdict=by_vote(debate, turns, note))
+
+
+def out_of_budget(
+    debate: Debate, step: Step, turns: list[Message], why: str
+) -> tuple[Closing, EndReason | None]:
+    """A step whose call does not fit the budget: the rounds stop (``budget_exhausted``) and the judge
+    speaks next if due; a judge whose own call does not fit leaves the verdict to the vote."""
+    if step.kind != "verdict":
+        return close(debate, turns, note=f"the budget ran out: {why}"), "budget_exhausted"
+    judge = debate.participants[step.position].name
+    verdict = by_vote(
+        debate, turns, f"the budget did not allow the judge's call ({why}); the verdict is the vote"
+    )
+    ended = cast(EndReason, debate.stopped_reason) if debate.stopped_reason in _END_REASONS else None
+    return Closing(
+        debate.phase, True, verdict.model_copy(update={"judge": judge}) if verdict else None
+    ), ended
 
 
 def by_vote(debate: Debate, turns: list[Message], note: str | None = None) -> Verdict | None:
