@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 import httpx
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from mcp import Client
 from mcp.shared.exceptions import MCPError
@@ -18,6 +19,9 @@ from tests.conftest import ServiceProcess
 from tests.fuzz.checks import Finding, check_error_payload, check_text, describe, send
 from tests.fuzz.conftest import FUZZ_EXAMPLES, FUZZ_TIMEOUT
 from tests.fuzz.strategies import encode, schema_arguments, utf8_encodable
+
+# Each property test tries FUZZ_EXAMPLES inputs for every tool of a service: its time limit grows with them.
+pytestmark = pytest.mark.timeout(120 + FUZZ_EXAMPLES)
 
 FUZZ_SETTINGS = settings(
     max_examples=FUZZ_EXAMPLES,
