@@ -18,6 +18,7 @@ from mcp_debate.orchestration.runs import DebateRunner
 from mcp_debate.orchestration.turns import TurnRunner
 from mcp_debate.protocols import prompts as protocol_prompts
 from mcp_debate.store import Database
+from mcp_debate.watching.hub import DebateHub
 
 
 class Orchestrator:
@@ -35,6 +36,8 @@ class Orchestrator:
         deliberate_wait: float = 45.0,
     ) -> None:
         self.db = db
+        self.hub = DebateHub()
+        db.on_commit = self.hub.committed
         self.llm = llm
         self.margin = margin
         self.deliberate_wait = deliberate_wait
@@ -42,7 +45,7 @@ class Orchestrator:
         self.contexts = ContextManager(margin=margin, roles=protocol_prompts.adapt)
         maker = SummaryMaker(llm)
         assembler = ContextAssembler(db, llm, self.contexts, maker, metrics, verify_ratio)
-        self.turns = TurnRunner(db, llm, assembler, metrics, BudgetGate(db, self.contexts))
+        self.turns = TurnRunner(db, llm, assembler, metrics, BudgetGate(db, self.contexts), self.hub)
         self.runner = DebateRunner(db, self.turns, metrics, patience=run_retry_window)
         self.lifecycle = Lifecycle(db, self.runner)
         self.queries = Queries(db, self.runner, self.contexts)

@@ -47,6 +47,7 @@ from mcp_debate.store import debates as debate_rows
 from mcp_debate.store import messages as message_rows
 from mcp_debate.store import snapshots as snapshot_rows
 from mcp_debate.store import summaries as summary_rows
+from mcp_debate.watching.hub import Chunk, DebateHub
 from mcp_shared.errors import (
     ErrorType,
     InternalError,
@@ -88,8 +89,11 @@ class TurnRunner:
         assembler: ContextAssembler,
         metrics: DebateMetrics,
         gate: BudgetGate,
+        hub: DebateHub | None = None,
     ) -> None:
         self.db = db
+        self.hub = hub
+        """Where the text of a turn goes while it is written, when someone watches the debate."""
         self.llm = llm
         self.assembler = assembler
         self.metrics = metrics
@@ -160,7 +164,8 @@ class TurnRunner:
             if refused is None:
                 llm_started = time.perf_counter()
                 if me.role == "debater":
-                    spoken = await self._argue(debate, me, ready, scope, on_delta)
+                    sink = _tee(on_delta, self._watchers_sink(debate, step))
+                    spoken = await self._argue(debate, me, ready, scope, sink)
                 else:
                     spoken = await self.structured.speak(debate, step, me, ready, counted.tokens, scope)
                 call_seconds = time.perf_counter() - llm_started
@@ -178,6 +183,19 @@ class TurnRunner:
         self.metrics.overhead.observe(max(overhead, 0.0))
         self.metrics.turns.labels("joined" if outcome.joined else "ok").inc()
         return outcome
+
+    def _watchers_sink(self, debate: Debate, step: Step) -> DeltaSink | None:
+        """The hub's sink for this turn's text, when the debate is watched (else the turn need not stream)."""
+        hub = self.hub
+        if hub is None or not hub.is_watched(debate.id):
+            return None
+        speaker = debate.participants[step.position].name
+        turn = debate.turns_taken + 1
+
+        async def publish(delta: str) -> None:
+            hub.chunk(Chunk(debate.id, turn, step.round, speaker, delta))
+
+        return publish
 
     async def _argue(
         self, debate: Debate, me: Participant, ready: Ready, scope: CallScope, on_delta: DeltaSink | None
@@ -390,6 +408,20 @@ class _TurnDraft:
             budget=self.ready.budget.input,
             created_at=utc_now(),
         )
+
+
+def _tee(*sinks: DeltaSink | None) -> DeltaSink | None:
+    """One sink feeding every given one (None when none is given: the call need not stream)."""
+    present = [s for s in sinks if s is not None]
+    if len(present) <= 1:
+        return present[0] if present else None
+    present = [_guarded(s) for s in present]  # a caller that left must not silence the watchers
+
+    async def both(delta: str) -> None:
+        for sink in present:
+            await sink(delta)
+
+    return both
 
 
 def _guarded(sink: DeltaSink) -> DeltaSink:

@@ -19,6 +19,7 @@ from typing import Any
 import aiosqlite
 
 from mcp_debate.domain.clock import utc_now
+from mcp_debate.store import changes
 from mcp_debate.store.migrations import migrate
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ class Database:
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
         self.schema_version = 0
+        self.on_commit: changes.ChangeListener | None = None
+        """Told which debates each committed write changed (see :mod:`mcp_debate.store.changes`)."""
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,12 +117,17 @@ class Database:
         async with self._write_lock:
             conn = self._writer
             await _begin(conn, "BEGIN IMMEDIATE")
+            pending, token = changes.collecting()
             try:
                 yield conn
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise
+            finally:
+                changes.stop_collecting(token)
             await conn.execute("COMMIT")
+        if pending and self.on_commit is not None:
+            self.on_commit(list(pending.values()))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:

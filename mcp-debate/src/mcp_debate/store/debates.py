@@ -14,6 +14,7 @@ from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import Debate, DebateListItem, EndReason, LLMConfig, Participant, StoppedReason
 from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import AnswerFormat, Ballot, Verdict
+from mcp_debate.store.changes import note
 from mcp_debate.store.database import row, rows, scalar
 
 _DEBATE_COLUMNS = (
@@ -86,6 +87,7 @@ async def insert(conn: aiosqlite.Connection, debate: Debate) -> None:
             for p in debate.participants
         ],
     )
+    note(debate.id, created=True)
 
 
 def stopped_reason(state: DebateState, end_reason: EndReason | None) -> StoppedReason | None:
@@ -220,6 +222,7 @@ async def clear_reached_target(conn: aiosqlite.Connection, debate_id: str) -> No
         "UPDATE debates SET run_target = NULL, updated_at = ? WHERE id = ? AND run_target <= turns_taken",
         (utc_now(), debate_id),
     )
+    note(debate_id)
 
 
 _UNSET: Any = object()
@@ -266,3 +269,4 @@ async def update(
         sets.append("ballots = ?")
         params.append(_BALLOTS.dump_json(ballots).decode())
     await conn.execute(f"UPDATE debates SET {', '.join(sets)} WHERE id = ?", [*params, debate_id])  # noqa: S608
+    note(debate_id)

@@ -13,6 +13,7 @@ import aiosqlite
 
 from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import Message, MessageKind
+from mcp_debate.store.changes import note
 from mcp_debate.store.database import row, rows, scalar
 
 _COLUMNS = (
@@ -83,6 +84,7 @@ async def insert(
         ),
     )
     assert found is not None
+    note(debate_id, messages=True)
     return _message(found)
 
 

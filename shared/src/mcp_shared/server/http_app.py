@@ -222,7 +222,9 @@ def build_http_app(
     mcp_server = build_mcp_server(service, transport="mcp")
     mcp_app = mcp_server.streamable_http_app(
         streamable_http_path="/mcp",
-        stateless_http=True,
+        # Sessions carry what a handshake-era client negotiated (MCP Apps) and its resource subscriptions;
+        # a service without either serves every request on its own. The 2026 era is stateless either way.
+        stateless_http=not getattr(service, "mcp_sessions", False),
         host=settings.mcp_host,
         transport_security=transport_security(settings),
         max_request_body_size=settings.max_body_bytes,

@@ -17,7 +17,9 @@ from mcp.shared.exceptions import MCPError
 
 from mcp_shared.auth.middleware import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import InvalidRequestError, ServiceError
+from mcp_shared.server.apps import EXTENSION_ID, client_supports_apps, tool_meta_for
 from mcp_shared.server.service import Service
+from mcp_shared.server.subscriptions import ResourceSubscriptions, subscription_handlers
 from mcp_shared.server.tools import CallContext, StreamEvent, ToolRegistry, Transport
 
 
@@ -41,6 +43,11 @@ def resource_error_code(exc: ServiceError) -> int:
     return types.INTERNAL_ERROR
 
 
+def _resource_error(exc: ServiceError) -> MCPError:
+    """A failed resource request as a JSON-RPC error carrying the structured payload."""
+    return MCPError(code=resource_error_code(exc), message=exc.message, data=exc.to_payload())
+
+
 def error_result(exc: ServiceError) -> types.CallToolResult:
     payload = exc.to_payload()
     return types.CallToolResult(
@@ -57,7 +64,11 @@ def build_mcp_server(service: Service, transport: Transport) -> Server[Any]:
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         listed = []
+        apps = client_supports_apps(ctx)
         for name, spec in tools.listing():
+            shown, meta = tool_meta_for(spec.meta, apps)
+            if not shown:
+                continue
             description = (
                 spec.description if name == spec.name else f"Alias of '{spec.name}'. {spec.description}"
             )
@@ -68,6 +79,7 @@ def build_mcp_server(service: Service, transport: Transport) -> Server[Any]:
                     input_schema=spec.input_schema(),
                     output_schema=spec.output_schema(),
                     annotations=types.ToolAnnotations(read_only_hint=spec.read_only),
+                    _meta=meta,
                 )
             )
         return types.ListToolsResult(tools=listed)
@@ -107,7 +119,11 @@ def build_mcp_server(service: Service, transport: Transport) -> Server[Any]:
         return types.ListResourcesResult(
             resources=[
                 types.Resource(
-                    uri=s.uri_template, name=s.name, description=s.description, mime_type=s.mime_type
+                    uri=s.uri_template,
+                    name=s.name,
+                    description=s.description,
+                    mime_type=s.mime_type,
+                    _meta=s.meta,
                 )
                 for s in service.resources.specs
                 if not s.is_template
@@ -137,15 +153,18 @@ def build_mcp_server(service: Service, transport: Transport) -> Server[Any]:
             data = await spec.handler(values, call)
         except ServiceError as exc:
             # Resources have no error result; a JSON-RPC error carries the structured payload.
-            raise MCPError(
-                code=resource_error_code(exc), message=exc.message, data=exc.to_payload()
-            ) from None
+            raise _resource_error(exc) from None
         text = data if isinstance(data, str) else json.dumps(data)
         return types.ReadResourceResult(
-            contents=[types.TextResourceContents(uri=uri, mime_type=spec.mime_type, text=text)]
+            contents=[types.TextResourceContents(uri=uri, mime_type=spec.mime_type, text=text, _meta=spec.meta)]
         )
 
-    return Server(
+    subscriptions: ResourceSubscriptions | None = getattr(service, "subscriptions", None)
+    handlers: dict[str, Any] = {}
+    if subscriptions is not None:
+        handlers = subscription_handlers(subscriptions, organization_of, _resource_error)
+
+    server: Server[Any] = Server(
         service.name,
         version=service.version,
         instructions=service.instructions,
@@ -155,7 +174,11 @@ def build_mcp_server(service: Service, transport: Transport) -> Server[Any]:
         on_list_resource_templates=list_templates,
         on_read_resource=read_resource,
         get_tool_input_schema=lambda name: _schema_or_none(tools, name),
+        **handlers,
     )
+    if any(spec.meta and "ui" in spec.meta for _, spec in tools.listing()):
+        server.extensions[EXTENSION_ID] = {}
+    return server
 
 
 def _schema_or_none(tools: ToolRegistry, name: str) -> dict[str, Any] | None:

@@ -30,6 +30,8 @@ class ResourceSpec:
     mime_type: str = "application/json"
     params: type[BaseModel] | None = None
     """The template's placeholders as a model, so identifiers in a URI are checked like tool arguments."""
+    meta: dict[str, Any] | None = None
+    """``_meta`` of the resource, in its listing and on what a read returns (an MCP App's ``ui`` entry)."""
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

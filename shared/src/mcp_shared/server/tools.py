@@ -75,6 +75,8 @@ class ToolSpec(Generic[ArgsT]):
     streams: Callable[[ArgsT], bool] = field(default=lambda _args: False)
     """Whether a call with these arguments streams (SSE over HTTP, progress over MCP)."""
     read_only: bool = False
+    meta: dict[str, Any] | None = None
+    """``_meta`` of the tool as MCP lists it (an MCP App's ``ui`` entry, for one)."""
 
     def has_required_arguments(self) -> bool:
         return any(f.is_required() for f in self.arguments.model_fields.values())
