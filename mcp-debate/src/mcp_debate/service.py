@@ -18,6 +18,12 @@ from mcp_debate.resources import build_resources
 from mcp_debate.settings import DebateSettings
 from mcp_debate.store import Database
 from mcp_debate.tools import build_tools
+from mcp_debate.watching.overview import Overview
+from mcp_debate.watching.streams import DebateStreams
+from mcp_debate.watching.subscriptions import DebateSubscriptions
+from mcp_debate.web.app_view import app_resource, with_app
+from mcp_debate.web.pages import WebPages
+from mcp_debate.web.sessions import SessionCookieMiddleware, SessionTokens
 from mcp_shared.auth import HttpAuth
 from mcp_shared.errors import ServiceError
 from mcp_shared.server.metrics import ToolMetrics
@@ -47,11 +53,15 @@ class DebateService:
     name = "mcp-debate"
     version = __version__
     instructions = INSTRUCTIONS
+    mcp_sessions = True
+    """Handshake-era HTTP clients get a session: it keeps their resource subscriptions and what they
+    negotiated (MCP Apps). 2026-era clients are served statelessly either way."""
 
     def __init__(self, settings: DebateSettings) -> None:
         settings.register_secrets()
         self.settings = settings
         self.auth = HttpAuth(settings, PROTECTED_PREFIXES, realm=self.name)
+        self.sessions = SessionTokens(ttl=settings.web_session_ttl)
         self.metrics_registry = CollectorRegistry()
         self.db = Database(settings.database_path, readers=settings.database_readers)
         self.llm = LLMServiceClient(
@@ -77,9 +87,11 @@ class DebateService:
             deliberate_wait=settings.deliberate_max_wait,
         )
         self.tools = ToolRegistry(
-            build_tools(self.orchestrator), ToolMetrics(self.metrics_registry, "mcp_debate")
+            with_app(build_tools(self.orchestrator), self.orchestrator),
+            ToolMetrics(self.metrics_registry, "mcp_debate"),
         )
-        self.resources = ResourceRegistry(build_resources(self.orchestrator))
+        self.resources = ResourceRegistry([*build_resources(self.orchestrator), app_resource()])
+        self.subscriptions = DebateSubscriptions(self.orchestrator, self.resources)
 
     async def start(self) -> None:
         await self.db.open()
@@ -87,6 +99,7 @@ class DebateService:
             await self.orchestrator.runner.resume_all()
 
     async def stop(self) -> None:
+        self.subscriptions.close()
         await self.orchestrator.aclose()
         await self.llm.aclose()
         await self.db.close()
@@ -112,8 +125,17 @@ class DebateService:
         return checks
 
     def http_routes(self) -> list[BaseRoute]:
-        return mirror_routes(self.orchestrator)
+        overview = Overview(self.orchestrator.queries)
+        pages = WebPages(self.orchestrator, overview, self.auth.keys, self.auth.enabled, self.sessions)
+        # The event streams come first: /debates/events must not be taken for a debate id.
+        return [
+            *DebateStreams(self.orchestrator, overview).routes(),
+            *mirror_routes(self.orchestrator),
+            *pages.routes(),
+        ]
 
     def http_middleware(self) -> list[Middleware]:
-        """Bearer-key authentication on the HTTP transports when AUTH_ENABLED is set."""
-        return self.auth.middleware()
+        """With AUTH_ENABLED: the web page's session cookie, then bearer keys, on the HTTP transports."""
+        if not self.auth.enabled:
+            return []
+        return [Middleware(SessionCookieMiddleware, tokens=self.sessions), *self.auth.middleware()]

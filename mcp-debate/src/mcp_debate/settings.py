@@ -69,6 +69,14 @@ class DebateSettings(ServiceSettings):
         "(MCP clients give up on a tool call after about a minute).",
     )
 
+    # The web page.
+    web_session_ttl: float = Field(
+        default=28800.0,
+        ge=60.0,
+        le=30 * 86400.0,
+        description="Seconds a browser stays signed in to the web page after giving its API key.",
+    )
+
     def register_secrets(self) -> None:
         """Tell the redactor the key to mcp-llm, so it can never reach a log line or an error."""
         if self.llm_service_api_key is not None:

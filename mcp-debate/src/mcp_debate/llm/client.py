@@ -103,8 +103,9 @@ class LLMServiceClient:
         except ValueError as exc:
             raise scoped(InternalError(f"mcp-llm returned an unexpected result: {exc}"), scope) from None
 
-    async def list_models(self, provider: str, scope: CallScope) -> dict[str, Any]:
-        return await self._tool("list_models", {"provider": provider}, scope)
+    async def list_models(self, provider: str | None, scope: CallScope) -> dict[str, Any]:
+        """mcp-llm's ``list_models`` for one provider, or for every provider when ``provider`` is None."""
+        return await self._tool("list_models", {"provider": provider} if provider else {}, scope)
 
     async def providers(self, scope: CallScope) -> list[dict[str, Any]]:
         """mcp-llm's ``llm://providers`` resource: every provider, its aliases, default model, state."""

@@ -54,6 +54,9 @@ class AuthMiddleware:
         if scope["type"] != "http" or not scope["path"].startswith(self.protected):
             await self.app(scope, receive, send)
             return
+        if scope.get(ORGANIZATION_SCOPE_KEY):  # a service's own sign-in (a page's cookie) already did
+            await self.app(scope, receive, send)
+            return
         token = bearer_token(scope)
         organization = self.keys.organization_of(token) if token else None
         if organization is None:

@@ -156,7 +156,9 @@ def build_mcp_server(service: Service, transport: Transport) -> Server[Any]:
             raise _resource_error(exc) from None
         text = data if isinstance(data, str) else json.dumps(data)
         return types.ReadResourceResult(
-            contents=[types.TextResourceContents(uri=uri, mime_type=spec.mime_type, text=text, _meta=spec.meta)]
+            contents=[
+                types.TextResourceContents(uri=uri, mime_type=spec.mime_type, text=text, _meta=spec.meta)
+            ]
         )
 
     subscriptions: ResourceSubscriptions | None = getattr(service, "subscriptions", None)
