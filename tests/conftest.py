@@ -124,6 +124,36 @@ def require_redis_server() -> None:
         pytest.skip("redis-server is not installed (CI installs it; see .ci/run)")
 
 
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def require_browser() -> None:
+    """Skip a browser test when Chromium or Playwright is missing (fail instead under REQUIRE_BROWSER, as in
+    CI, which installs Debian's chromium: see .ci/run)."""
+    missing = None
+    if not Path(CHROMIUM).exists():
+        missing = f"no Chromium at {CHROMIUM}"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright package is not installed"
+    if missing:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"REQUIRE_BROWSER is set but {missing}")
+        pytest.skip(f"{missing} (CI installs it; see .ci/run)")
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """One Redis shared by the session's tests (keys are made unique per test)."""

@@ -154,7 +154,7 @@
     }
     var form = this.root.querySelector('[data-form="moderate"]');
     if (form) {
-      var open = d.state !== "completed" && d.state !== "cancelled";
+      var open = d.state === "created" || d.state === "running" || d.state === "paused";
       var parts = form.querySelectorAll("textarea, button");
       for (var j = 0; j < parts.length; j++) parts[j].disabled = !open;
     }
