@@ -1,4 +1,4 @@
-"""A real headless Chromium (Debian's, driven by Playwright) in front of real mcp-llm and mcp-debate processes.
+"""A real headless Chromium (Debian's, driven by Playwright) before real mcp-llm and mcp-debate processes.
 
 Each test gets a fresh browser profile in a temporary folder; the browser is started by Playwright and
 closed by it when the test ends.
