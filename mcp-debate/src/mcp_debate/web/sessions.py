@@ -84,9 +84,8 @@ def cookie_value(scope: Scope) -> str | None:
 
 def same_origin(scope: Scope) -> bool:
     """Whether a request says it comes from a page of this service (its Origin, else its Referer)."""
-    headers = {
-        k: v.decode("latin-1") for k, v in scope.get("headers", ()) if k in (b"origin", b"referer", b"host")
-    }
+    wanted = (b"origin", b"referer", b"host")
+    headers = {k.decode(): v.decode("latin-1") for k, v in scope.get("headers", ()) if k in wanted}
     source = headers.get("origin") or headers.get("referer")
     host = headers.get("host")
     if not source or not host:
