@@ -106,8 +106,9 @@ def test_a_cookie_does_not_work_from_another_site_or_on_mcp(
     cookie = next(c for c in page.context.cookies() if c["name"] == "mcp_debate_session")
     jar = {"mcp_debate_session": cookie["value"]}
     body = {"state": None}
+    url = f"{guarded.url}/tools/list_debates"
     own = httpx.post(
-        f"{guarded.url}/tools/list_debates",
+        url,
         json=body,
         cookies=jar,
         headers={"Origin": guarded.url},
@@ -116,7 +117,7 @@ def test_a_cookie_does_not_work_from_another_site_or_on_mcp(
     assert own.status_code == 200
     # a write carrying the cookie from another origin, or with no origin at all, is not signed in
     forged = httpx.post(
-        f"{guarded.url}/tools/list_debates",
+        url,
         json=body,
         cookies=jar,
         headers={"Origin": "http://evil.example"},
