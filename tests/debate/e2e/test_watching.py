@@ -154,17 +154,17 @@ async def test_a_2026_era_listener_gets_a_notification_per_committed_turn(
 ) -> None:
     debate = create(debate_server, names=("Pro", "Con"), model=SLOW)
     uri = f"debates://{debate['id']}/messages"
-    async with Client(debate_server.mcp_url) as client:
-        async with client.listen(resource_subscriptions=[uri, "debates://list"]) as sub:
-            assert set(sub.honored.resource_subscriptions or []) == {uri, "debates://list"}
-            runner = asyncio.create_task(call(client, "run_debate", {"debate_id": debate["id"]}))
-            got: list[str] = []
-            async with asyncio.timeout(30):
-                async for event in sub:
-                    got.append(event.uri)
-                    if got.count(uri) == 4:
-                        break
-            assert (await runner)["turns_taken"] == 4
+    client = Client(debate_server.mcp_url)
+    async with client, client.listen(resource_subscriptions=[uri, "debates://list"]) as sub:
+        assert set(sub.honored.resource_subscriptions or []) == {uri, "debates://list"}
+        runner = asyncio.create_task(call(client, "run_debate", {"debate_id": debate["id"]}))
+        got: list[str] = []
+        async with asyncio.timeout(30):
+            async for event in sub:
+                got.append(event.uri)
+                if got.count(uri) == 4:
+                    break
+        assert (await runner)["turns_taken"] == 4
     assert got.count(uri) == 4 and "debates://list" in got
 
 
