@@ -24,6 +24,7 @@ from mcp_llm.providers.registry import ProviderRegistry
 from mcp_llm.resources import build_resources
 from mcp_llm.settings import LLMSettings
 from mcp_llm.state.redis_link import RedisLink
+from mcp_llm.status_page import status_routes
 from mcp_llm.tokens import TokenCounter
 from mcp_llm.tools import build_tools
 from mcp_shared.auth import HttpAuth, OrganizationPolicy
@@ -192,7 +193,11 @@ class LLMService:
         return CheckResult("governance", "ok", essential=False, detail=detail)
 
     def http_routes(self) -> list[BaseRoute]:
-        return [*openai_routes(self.gateway, self.lister, self.settings), *usage_routes(self.tools)]
+        return [
+            *openai_routes(self.gateway, self.lister, self.settings),
+            *usage_routes(self.tools),
+            *status_routes(self.tools, self.settings),
+        ]
 
     def http_middleware(self) -> list[Middleware]:
         """Bearer-key authentication on the HTTP transports when AUTH_ENABLED is set."""
