@@ -95,14 +95,14 @@ def test_a_vote_shows_its_verdict_live_and_in_the_list(page: Any, debate_web: Se
     expect(verdict).to_contain_text("9: 1")
     expect(state(page)).to_have_text("completed")
     if folder := screenshots_dir():
-        page.screenshot(path=str(folder / "live-view.png"), full_page=True)
+        page.screenshot(path=str(folder / "live-view.png"))
     page.get_by_role("link", name="All debates").click()
     row = page.locator("#debates tbody tr").first
     expect(row).to_contain_text("What is 3+4?")
     expect(row.locator("td").nth(6)).to_have_text("7")
     expect(row.locator("td").nth(2)).to_have_text("vote")
     if folder:
-        page.screenshot(path=str(folder / "debate-list.png"), full_page=True)
+        page.screenshot(path=str(folder / "debate-list.png"))
 
 
 def test_the_list_follows_a_debate_started_elsewhere(page: Any, debate_web: ServiceProcess) -> None:
