@@ -93,3 +93,12 @@ async def test_resource_uris_with_bad_ids_are_invalid_params(debate_server: Serv
         with pytest.raises(MCPError) as missing:
             await client.read_resource("debates://deb_nope")
         assert missing.value.error.code == -32002
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\x1f", "\n\t", "\u200b\u00a0"])
+def test_text_with_nothing_to_read_is_refused(debate_server: ServiceProcess, blank: str) -> None:
+    assert_refused(post(debate_server, "deliberate", {"question": blank}), "question")
+    assert_refused(post(debate_server, "create_debate", debate_args(topic=blank)), "topic")
+    assert_refused(post(debate_server, "create_debate", debate_args(name=blank)), "name")
+    debate_id = create(debate_server)["id"]
+    assert_refused(post(debate_server, "add_message", {"debate_id": debate_id, "content": blank}), "content")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field
 
 from mcp_debate.domain import schedule
 from mcp_debate.domain.schedule import Phase, ProtocolName, Role, Step
@@ -22,6 +22,17 @@ DEFAULT_MAX_OUTPUT = 1024
 
 DebateId = Annotated[str, bounds("_-", 64, "The debate's id (deb_...)."), charset("a debate id", "_-")]
 """A debate id as callers give it (tool arguments, resource URIs, HTTP paths)."""
+
+
+def _visible(value: str) -> str:
+    """Refuse text with nothing to read (only spaces or control characters): a debate cannot be about it."""
+    if not any(ch.isprintable() and not ch.isspace() for ch in value):
+        raise ValueError("must contain visible text")
+    return value
+
+
+VisibleText = Annotated[str, AfterValidator(_visible)]
+"""Free text a caller writes (a title, a topic, a question, a message) that must say something."""
 MAX_POSITION = 1_000_000_000
 """Largest offset or message sequence number a caller may page from (far below SQLite's 2^63)."""
 

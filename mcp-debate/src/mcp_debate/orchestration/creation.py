@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mcp_debate.context.prompts import normalize_rules
 from mcp_debate.domain.clock import utc_now
-from mcp_debate.domain.models import Debate, LLMConfig, Participant, ParticipantSpec, Visibility
+from mcp_debate.domain.models import Debate, LLMConfig, Participant, ParticipantSpec, Visibility, VisibleText
 from mcp_debate.domain.schedule import ProtocolName
 from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import MAX_CHOICES, MAX_PATTERN, AnswerFormat
@@ -39,8 +39,8 @@ class CreateDebateArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=200, description="A title for the debate.")
-    topic: str = Field(min_length=1, max_length=4000, description="The question or motion debated.")
+    name: VisibleText = Field(min_length=1, max_length=200, description="A title for the debate.")
+    topic: VisibleText = Field(min_length=1, max_length=4000, description="The question or motion debated.")
     participants: list[ParticipantSpec] = Field(
         min_length=2,
         max_length=12,

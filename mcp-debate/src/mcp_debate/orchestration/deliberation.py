@@ -17,7 +17,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mcp_debate.domain.models import LLMConfig, ParticipantSpec, StoppedReason
+from mcp_debate.domain.models import LLMConfig, ParticipantSpec, StoppedReason, VisibleText
 from mcp_debate.domain.schedule import ProtocolName
 from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import MAX_CHOICES, MAX_PATTERN, Dissent, Verdict
@@ -39,7 +39,9 @@ class DeliberateArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    question: str = Field(min_length=1, max_length=4000, description="The question the panel answers.")
+    question: VisibleText = Field(
+        min_length=1, max_length=4000, description="The question the panel answers."
+    )
     panel: list[ParticipantSpec | LLMConfig] | None = Field(
         default=None,
         min_length=2,

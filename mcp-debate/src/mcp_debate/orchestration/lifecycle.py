@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mcp_debate.domain.models import Debate, DebateId, Message
+from mcp_debate.domain.models import Debate, DebateId, Message, VisibleText
 from mcp_debate.domain.states import Action, DebateState, transition
 from mcp_debate.orchestration.lookup import require_debate
 from mcp_debate.orchestration.runs import DebateRunner
@@ -20,7 +20,7 @@ class AddMessageArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     debate_id: DebateId
-    content: str = Field(min_length=1, max_length=100_000, description="The message text.")
+    content: VisibleText = Field(min_length=1, max_length=100_000, description="The message text.")
     speaker: str = Field(
         default=DEFAULT_SPEAKER,
         min_length=1,
