@@ -8,6 +8,7 @@ asked for without a session answers 401 with the sign-in form.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from mcp_shared.server.http_app import error_response, read_body
 logger = logging.getLogger(__name__)
 
 LOGIN_BODY_LIMIT = 4096
+CATALOG_WAIT = 3.0
+"""Seconds the start form waits for mcp-llm's model list before offering free-text fields."""
 DEFAULT_PARTICIPANTS = [
     {"name": "Pro", "provider": "mock", "model": "mock-1", "stance": "for the motion"},
     {"name": "Con", "provider": "mock", "model": "mock-1", "stance": "against the motion"},
@@ -190,9 +193,12 @@ class WebPages:
     async def _catalog(self) -> tuple[list[str], list[dict[str, Any]], str | None]:
         """Providers and models from mcp-llm's live ``list_models`` (configured providers only)."""
         try:
-            listed = await self.orc.llm.list_models(None, CallScope(purpose="model list"))
+            async with asyncio.timeout(CATALOG_WAIT):
+                listed = await self.orc.llm.list_models(None, CallScope(purpose="model list"))
         except ServiceError as exc:
             return ["mock"], [], exc.message
+        except TimeoutError:
+            return ["mock"], [], f"mcp-llm did not answer within {CATALOG_WAIT:.0f} s"
         models = [m for m in listed.get("models", []) if m.get("configured", True)]
         providers = sorted({str(m["provider"]) for m in models}) or ["mock"]
         return providers, models, None
