@@ -202,7 +202,7 @@ def test_a_failing_provider_is_retried_by_mcp_llm_alone(
 def test_mcp_llm_restarting_is_retried_by_mcp_debate(tmp_path: Path) -> None:
     llm = llm_process(port=free_port()).start()
     debate = debate_process(
-        llm.url, tmp_path / "d.db", LLM_RETRY_ATTEMPTS="40", LLM_RETRY_MAX_WAIT="2"
+        llm.url, tmp_path / "d.db", LLM_RETRY_ATTEMPTS="10", LLM_RETRY_MAX_WAIT="5"
     ).start()
     try:
         debate_id = create(debate, topic="Back in a moment?")["id"]

@@ -5,9 +5,11 @@ organization in mcp-llm through mcp-debate's service key."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -181,6 +183,48 @@ def test_another_organizations_debate_answers_like_one_that_does_not_exist(tenan
     view = httpx.get(f"{server.url}/debates/{debate_id}", headers=acme.headers, timeout=10).json()
     assert (view["state"], view["turns_taken"], view["message_count"]) == ("created", 0, 0)
     assert debate_id in httpx.get(f"{server.url}/debates", headers=acme.headers, timeout=10).text
+
+
+def test_another_organizations_debate_cannot_be_followed_nor_heard_of(tenants: Tenants) -> None:
+    """Resource subscriptions (both eras) and event streams: a foreign debate is refused like a missing
+    one, and a follower of debates://list hears of its own organization's debates only."""
+    server, acme, globex = tenants.debate, tenants.acme, tenants.globex
+    theirs = created(server, acme)
+
+    async def follow(mode: str) -> tuple[list[int], list[str]]:
+        codes: list[int] = []
+        heard: list[str] = []
+        async with (
+            httpx2.AsyncClient(headers=globex.headers, timeout=30) as http,
+            Client(streamable_http_client(server.mcp_url, http_client=http), mode=mode) as client,
+        ):
+            for target in (theirs, MISSING):
+                try:
+                    if mode == "legacy":
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            await client.subscribe_resource(f"debates://{target}/messages")
+                    else:
+                        async with client.listen(resource_subscriptions=[f"debates://{target}"]):
+                            pass
+                except MCPError as exc:
+                    codes.append(exc.error.code)
+            if mode == "auto":
+                async with client.listen(resource_subscriptions=["debates://list"]) as sub:
+                    ran = await asyncio.to_thread(tool, server, acme, "run_debate", {"debate_id": theirs})
+                    assert ran.status_code == 200
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(1.0):
+                            async for event in sub:
+                                heard.append(event.uri)
+        return codes, heard
+
+    for mode in ("legacy", "auto"):
+        codes, heard = asyncio.run(follow(mode))
+        assert codes == [-32002, -32002], mode
+        assert heard == [], mode
+    streamed = httpx.get(f"{server.url}/debates/{theirs}/events", headers=globex.headers, timeout=10)
+    assert streamed.status_code == 404
 
 
 def test_each_organizations_debates_are_billed_to_it_in_mcp_llm(tenants: Tenants) -> None:
