@@ -5,6 +5,7 @@ from __future__ import annotations
 from mcp_debate.context.manager import ContextManager
 from mcp_debate.context.summarizer import SummaryMaker
 from mcp_debate.domain.models import Debate
+from mcp_debate.hub import DebateHub
 from mcp_debate.llm import LLMServiceClient
 from mcp_debate.metrics import DebateMetrics
 from mcp_debate.orchestration.budgets import BudgetGate
@@ -18,7 +19,6 @@ from mcp_debate.orchestration.runs import DebateRunner
 from mcp_debate.orchestration.turns import TurnRunner
 from mcp_debate.protocols import prompts as protocol_prompts
 from mcp_debate.store import Database
-from mcp_debate.watching.hub import DebateHub
 
 
 class Orchestrator:

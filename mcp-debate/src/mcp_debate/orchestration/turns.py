@@ -32,6 +32,7 @@ from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import ContextSnapshot, Debate, Message, Participant
 from mcp_debate.domain.schedule import Step
 from mcp_debate.domain.states import Action, DebateState, transition
+from mcp_debate.hub import Chunk, DebateHub
 from mcp_debate.llm import CallScope, LLMServiceClient, TokenCount
 from mcp_debate.llm.client import DeltaSink
 from mcp_debate.metrics import DebateMetrics
@@ -47,7 +48,6 @@ from mcp_debate.store import debates as debate_rows
 from mcp_debate.store import messages as message_rows
 from mcp_debate.store import snapshots as snapshot_rows
 from mcp_debate.store import summaries as summary_rows
-from mcp_debate.watching.hub import Chunk, DebateHub
 from mcp_shared.errors import (
     ErrorType,
     InternalError,

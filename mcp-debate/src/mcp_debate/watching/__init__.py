@@ -1,6 +1,2 @@
-"""Watching debates as they unfold: committed changes and streamed text fanned out to whoever follows
-them (the web page's event streams, MCP resource subscribers), in this process."""
-
-from mcp_debate.watching.hub import Chunk, DebateHub, HubEvent, Watch
-
-__all__ = ["Chunk", "DebateHub", "HubEvent", "Watch"]
+"""Following debates as they unfold, over the hub (:mod:`mcp_debate.hub`): event streams for the web page,
+MCP resource subscriptions, ``watch_debate`` for the MCP App, and the rows the page lists."""

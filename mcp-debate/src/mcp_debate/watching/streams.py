@@ -27,8 +27,8 @@ from starlette.routing import BaseRoute, Route
 from mcp_debate.access import caller_organization
 from mcp_debate.domain.models import MAX_POSITION, DebateId, DebateView
 from mcp_debate.domain.states import DebateState
+from mcp_debate.hub import Watch
 from mcp_debate.orchestrator import Orchestrator
-from mcp_debate.watching.hub import Watch
 from mcp_debate.watching.overview import Overview
 from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import ProviderUnavailableError, ServiceError
