@@ -15,8 +15,6 @@ from mcp_debate.exports import render
 from mcp_debate.orchestrator import Orchestrator
 from mcp_debate.tools import DebateRef, ExportArgs, ListDebatesArgs
 from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
-from mcp_shared.errors import ServiceError
-from mcp_shared.server.http_app import error_response
 from mcp_shared.validation import describe_validation_error
 
 
@@ -45,13 +43,14 @@ def mirror_routes(orc: Orchestrator) -> list[BaseRoute]:
     q = orc.queries
 
     async def guarded(request: Request, view: Any) -> Response:
-        """Run the view once the caller is known to own the debate the path names (if it names one)."""
-        try:
-            if "id" in request.path_params:
-                await orc.check_access(_debate_id(request), _caller(request))
-            return await view(request)
-        except ServiceError as exc:
-            return error_response(exc)
+        """Run the view once the caller is known to own the debate the path names (if it names one).
+
+        Errors are raised, not caught: the app's one ServiceError handler renders them.
+        """
+        if "id" in request.path_params:
+            await orc.check_access(_debate_id(request), _caller(request))
+        response: Response = await view(request)
+        return response
 
     async def debate_list(request: Request) -> Response:
         async def view(r: Request) -> Response:

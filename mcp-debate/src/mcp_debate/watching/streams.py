@@ -31,8 +31,8 @@ from mcp_debate.hub import Watch
 from mcp_debate.orchestrator import Orchestrator
 from mcp_debate.watching.overview import Overview
 from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
-from mcp_shared.errors import ProviderUnavailableError, ServiceError
-from mcp_shared.server.http_app import error_response, sse_headers
+from mcp_shared.errors import ProviderUnavailableError
+from mcp_shared.server.http_app import sse_headers
 from mcp_shared.server.sse import sse_frame
 from mcp_shared.validation import describe_validation_error
 
@@ -64,19 +64,13 @@ class DebateStreams:
         ]
 
     async def debate_stream(self, request: Request) -> Response:
-        try:
-            query = _follow_query(request)
-            await self.orc.check_access(query.debate_id, _caller(request))
-            self._admit()
-        except ServiceError as exc:
-            return error_response(exc)
+        query = _follow_query(request)
+        await self.orc.check_access(query.debate_id, _caller(request))
+        self._admit()
         return _stream(self._follow(query.debate_id, query.after_seq), self)
 
     async def list_stream(self, request: Request) -> Response:
-        try:
-            self._admit()
-        except ServiceError as exc:
-            return error_response(exc)
+        self._admit()
         return _stream(self._follow_list(_caller(request)), self)
 
     def _admit(self) -> None:

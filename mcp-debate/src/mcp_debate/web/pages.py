@@ -120,10 +120,7 @@ class WebPages:
     # -- sign-in -----------------------------------------------------------------------------
 
     async def login(self, request: Request) -> Response:
-        try:
-            form = parse_qs((await read_body(request, LOGIN_BODY_LIMIT)).decode("utf-8", "replace"))
-        except ServiceError as exc:
-            return error_response(exc)
+        form = parse_qs((await read_body(request, LOGIN_BODY_LIMIT)).decode("utf-8", "replace"))
         key = (form.get("key") or [""])[0].strip()
         next_path = _local_path((form.get("next") or ["/"])[0])
         organization = self.keys.organization_of(key) if key else None

@@ -210,6 +210,12 @@ async def _json_http_error(request: Request, exc: Exception) -> Response:
     return error_response(err)
 
 
+async def _service_error(request: Request, exc: Exception) -> Response:
+    """A route may simply raise: every ServiceError becomes its structured body and status."""
+    assert isinstance(exc, ServiceError)
+    return error_response(exc)
+
+
 async def _json_internal_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(InternalError("internal error"))
@@ -256,5 +262,9 @@ def build_http_app(
         routes=routes,
         lifespan=lifespan,
         middleware=[deadline, *(middleware or []), *own],
-        exception_handlers={HTTPException: _json_http_error, Exception: _json_internal_error},
+        exception_handlers={
+            HTTPException: _json_http_error,
+            ServiceError: _service_error,
+            Exception: _json_internal_error,
+        },
     )
