@@ -10,11 +10,8 @@ from mcp_llm import __version__
 from mcp_llm.catalog import Catalog
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
-from mcp_llm.gateway.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.gateway.metrics import GatewayMetrics
-from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.gateway.pipeline import Gateway
-from mcp_llm.gateway.resolution import TargetResolver
 from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.governance.build import build_governance
 from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
@@ -22,6 +19,9 @@ from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import ProviderRegistry
 from mcp_llm.resources import build_resources
+from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
+from mcp_llm.routing.model_listing import ModelLister
+from mcp_llm.routing.resolution import TargetResolver
 from mcp_llm.settings import LLMSettings
 from mcp_llm.state.redis_link import RedisLink
 from mcp_llm.status_page import status_routes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from mcp_llm.gateway.labels import ModelLabelled, ModelLabels
+from mcp_llm.routing.labels import ModelLabelled, ModelLabels
 from mcp_shared.server.metrics import LATENCY_BUCKETS
 
 

@@ -26,7 +26,6 @@ from mcp_llm.gateway.cache import ResponseCache, cache_key
 from mcp_llm.gateway.conversations import ConversationStore, Exchange
 from mcp_llm.gateway.deadline import answer_within, chunks_within
 from mcp_llm.gateway.metrics import GatewayMetrics
-from mcp_llm.gateway.resolution import Target, TargetResolver
 from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.governance.circuit import Admission
 from mcp_llm.governance.core import Governance, PromptTokens, Ticket
@@ -34,6 +33,7 @@ from mcp_llm.governance.fallback import Skip
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.base import LLMProvider, ProviderRequest, ProviderResponse
 from mcp_llm.providers.registry import ProviderRegistry
+from mcp_llm.routing.resolution import Target, TargetResolver
 from mcp_llm.tokens import TokenCounter
 from mcp_shared.auth import OrganizationPolicy
 from mcp_shared.errors import (

@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from mcp_llm.gateway.resolution import Target
 from mcp_llm.governance.circuit import Admission, CircuitBreakers
 from mcp_llm.governance.fallback import FallbackPlanner, Skip
 from mcp_llm.governance.ledger import UsageLedger
@@ -25,6 +24,7 @@ from mcp_llm.governance.queue import QueueManager
 from mcp_llm.governance.quota_store import MemoryQuotaStore
 from mcp_llm.governance.quotas import QuotaManager, Reservation
 from mcp_llm.pricing import PriceBook
+from mcp_llm.routing.resolution import Target
 from mcp_llm.tokens import TokenCounter
 from mcp_shared.errors import ErrorType, LLMProviderError
 from mcp_shared.models import CompletionRequest, Usage

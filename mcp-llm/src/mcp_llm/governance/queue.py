@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from mcp_llm.governance.config import QueueLimit
 from mcp_llm.governance.metrics import GovernanceMetrics
+from mcp_llm.settings.governance import QueueLimit
 from mcp_shared.errors import RateLimitError
 
 _MIN_RETRY_AFTER = 1.0

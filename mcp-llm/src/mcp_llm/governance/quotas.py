@@ -20,10 +20,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcp_llm.governance.config import DEFAULT_QUOTA_KEY, QuotaLimits, QuotaMetric, QuotaWindow
 from mcp_llm.governance.metrics import GovernanceMetrics
 from mcp_llm.governance.quota_store import Counter, MemoryQuotaStore, QuotaStore
 from mcp_llm.governance.windows import iso, window_span
+from mcp_llm.settings.governance import DEFAULT_QUOTA_KEY, QuotaLimits, QuotaMetric, QuotaWindow
 from mcp_shared.errors import QuotaExceededError
 
 logger = logging.getLogger(__name__)
