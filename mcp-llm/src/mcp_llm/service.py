@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 from mcp_llm import __version__
 from mcp_llm.catalog import Catalog
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
+from mcp_llm.gateway.chain import Parts
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.pipeline import Gateway
@@ -98,25 +99,29 @@ class LLMService:
             providers=self.providers,
             resolver=resolver,
             catalog=self.catalog,
-            tokens=tokens,
-            prices=prices,
             keys=self.keys,
             models=models,
         )
         self.lister.health_of = self.governance.monitor.healthy
+        gateway_metrics = GatewayMetrics(self.metrics_registry, models)
         self.gateway = Gateway(
-            providers=self.providers,
-            resolver=resolver,
-            cache=cache,
-            conversations=conversations,
-            tokens=tokens,
-            prices=prices,
-            retry=RetryPolicy(
-                settings.retry_max_attempts, settings.retry_initial_wait, settings.retry_max_wait
-            ),
-            metrics=GatewayMetrics(self.metrics_registry, models),
-            organizations=organizations,
-            governance=self.governance,
+            Parts(
+                providers=self.providers,
+                resolver=resolver,
+                organizations=organizations,
+                governance=self.governance,
+                cache=cache,
+                conversations=conversations,
+                tokens=tokens,
+                prices=prices,
+                retry=RetryPolicy(
+                    settings.retry_max_attempts,
+                    settings.retry_initial_wait,
+                    settings.retry_max_wait,
+                    on_retry=gateway_metrics.count_retry,
+                ),
+                metrics=gateway_metrics,
+            )
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
@@ -177,7 +182,6 @@ class LLMService:
         """Provider health never makes the service unready: a down vendor is not a reason to stop serving."""
         monitor = self.governance.monitor
         statuses = {key: monitor.status(key) for key in configured}
-        monitor.publish()
         bad = any(s in ("down", "degraded") for s in statuses.values())
         return CheckResult("provider_health", "degraded" if bad else "ok", essential=False, detail=statuses)
 

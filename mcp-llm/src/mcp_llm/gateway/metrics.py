@@ -86,5 +86,8 @@ class GatewayMetrics:
         if cost:
             self.cost.labels(provider, model).inc(cost)
 
+    def count_retry(self, provider: str, model: str) -> None:
+        self.retries.labels(provider, model).inc()
+
     def record_failure(self, provider: str, model: str, error_type: str) -> None:
         self.requests.labels(provider, model, error_type).inc()

@@ -137,11 +137,11 @@ class PriorityGate:
         self._busy.set(self.in_flight)
 
     @asynccontextmanager
-    async def slot(self, priority: int = 0) -> AsyncIterator[float]:
-        waited = await self.acquire(priority)
+    async def slot(self, priority: int = 0) -> AsyncIterator[None]:
+        await self.acquire(priority)
         started = time.perf_counter()
         try:
-            yield waited
+            yield
         finally:
             self.release(time.perf_counter() - started)
 
@@ -187,6 +187,3 @@ class QueueManager:
             timeout=pick("timeout"),
             metrics=self._metrics,
         )
-
-    def gates(self) -> list[PriorityGate]:
-        return list(self._gates.values())
