@@ -18,7 +18,7 @@ from mcp_llm.governance.build import build_governance
 from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
 from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
-from mcp_llm.providers.registry import ProviderRegistry
+from mcp_llm.providers.registry import PROVIDERS, ProviderEntry, ProviderRegistry
 from mcp_llm.resources import build_resources
 from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.routing.model_listing import ModelLister
@@ -52,7 +52,8 @@ class LLMService:
     version = __version__
     instructions = INSTRUCTIONS
 
-    def __init__(self, settings: LLMSettings) -> None:
+    def __init__(self, settings: LLMSettings, providers: tuple[ProviderEntry, ...] = PROVIDERS) -> None:
+        """``providers``: the registry's entries (every provider the gateway can reach)."""
         settings.register_secrets()
         self.settings = settings
         self.metrics_registry = CollectorRegistry()
@@ -62,9 +63,9 @@ class LLMService:
             if settings.cache_redis_url
             else self.redis
         )
-        prices = PriceBook()
+        self.providers = ProviderRegistry(settings, providers)
+        prices = PriceBook(self.providers.pricing_ids(), self.providers.free())
         self.catalog = Catalog(prices)
-        self.providers = ProviderRegistry(settings)
         self.lister = ModelLister(self.providers, self.catalog)
         bounds = (
             settings.conversation_ttl,
