@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -169,11 +170,18 @@ def flat_rates(prices: Any) -> FlatRates | None:
 class PriceBook:
     """Prices models and calls; unknown models cost 0 and say so in their sheet."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        provider_ids: Mapping[str, str | None] = GENAI_PRICES_PROVIDER,
+        free: frozenset[str] = FREE_PROVIDERS,
+    ) -> None:
+        """``provider_ids``: our provider keys -> genai-prices ids (the registry's ``pricing_ids``)."""
+        self._ids = provider_ids
+        self._free = free
         self._rates: dict[tuple[str, str], tuple[float, FlatRates | None, bool]] = {}
 
     def sheet(self, provider: str, model: str) -> PriceSheet:
-        if provider in FREE_PROVIDERS:
+        if provider in self._free:
             return PriceSheet(0.0, 0.0, 0.0, 0.0, "free", 0.0)
         override = _overrides().get(provider, {}).get(model)
         if override is not None:
@@ -204,7 +212,7 @@ class PriceBook:
 
     def cost(self, provider: str, model: str, usage: Usage) -> float:
         """USD cost of one call's usage, as the vendor prices it."""
-        if provider in FREE_PROVIDERS:
+        if provider in self._free:
             return 0.0
         rates, priced = self._flat_rates(provider, model)
         if rates is not None:
@@ -234,8 +242,7 @@ class PriceBook:
         self._rates[(provider, model)] = (now + _RATES_TTL, rates, priced)
         return rates, priced
 
-    @staticmethod
-    def _general_cost(provider: str, model: str, usage: Usage) -> float:
+    def _general_cost(self, provider: str, model: str, usage: Usage) -> float:
         try:
             priced = genai_prices.calc_price(
                 genai_prices.Usage(
@@ -246,20 +253,17 @@ class PriceBook:
                     output_reasoning_tokens=usage.reasoning_tokens or None,
                 ),
                 model_ref=model,
-                provider_id=GENAI_PRICES_PROVIDER[provider],
+                provider_id=self._ids[provider],
             )
         except LookupError:
             return 0.0
         return float(priced.total_price)
 
-    @staticmethod
-    def _find(provider: str, model: str) -> Any | None:
-        if provider not in GENAI_PRICES_PROVIDER:
+    def _find(self, provider: str, model: str) -> Any | None:
+        if provider not in self._ids:
             return None
         try:
-            _, info = data_snapshot.get_snapshot().find_provider_model(
-                model, None, GENAI_PRICES_PROVIDER[provider], None
-            )
+            _, info = data_snapshot.get_snapshot().find_provider_model(model, None, self._ids[provider], None)
         except LookupError:
             return None
         return info

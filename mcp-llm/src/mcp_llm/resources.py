@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from mcp_llm.gateway.conversations import ConversationStore
-from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.providers.registry import ProviderRegistry
+from mcp_llm.routing.model_listing import ModelLister
 from mcp_shared.auth import OrganizationPolicy
 from mcp_shared.identifiers import ConversationId, OrganizationId, ProviderName
 from mcp_shared.server.resources import ResourceSpec

@@ -9,19 +9,20 @@ from starlette.routing import BaseRoute
 from mcp_llm import __version__
 from mcp_llm.catalog import Catalog
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
+from mcp_llm.gateway.chain import Parts
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
-from mcp_llm.gateway.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.gateway.metrics import GatewayMetrics
-from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.gateway.pipeline import Gateway
-from mcp_llm.gateway.resolution import TargetResolver
 from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.governance.build import build_governance
 from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
 from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
-from mcp_llm.providers.registry import ProviderRegistry
+from mcp_llm.providers.registry import PROVIDERS, ProviderEntry, ProviderRegistry
 from mcp_llm.resources import build_resources
+from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
+from mcp_llm.routing.model_listing import ModelLister
+from mcp_llm.routing.resolution import TargetResolver
 from mcp_llm.settings import LLMSettings
 from mcp_llm.state.redis_link import RedisLink
 from mcp_llm.status_page import status_routes
@@ -51,7 +52,8 @@ class LLMService:
     version = __version__
     instructions = INSTRUCTIONS
 
-    def __init__(self, settings: LLMSettings) -> None:
+    def __init__(self, settings: LLMSettings, providers: tuple[ProviderEntry, ...] = PROVIDERS) -> None:
+        """``providers``: the registry's entries (every provider the gateway can reach)."""
         settings.register_secrets()
         self.settings = settings
         self.metrics_registry = CollectorRegistry()
@@ -61,9 +63,9 @@ class LLMService:
             if settings.cache_redis_url
             else self.redis
         )
-        prices = PriceBook()
+        self.providers = ProviderRegistry(settings, providers)
+        prices = PriceBook(self.providers.pricing_ids(), self.providers.free())
         self.catalog = Catalog(prices)
-        self.providers = ProviderRegistry(settings)
         self.lister = ModelLister(self.providers, self.catalog)
         bounds = (
             settings.conversation_ttl,
@@ -98,25 +100,29 @@ class LLMService:
             providers=self.providers,
             resolver=resolver,
             catalog=self.catalog,
-            tokens=tokens,
-            prices=prices,
             keys=self.keys,
             models=models,
         )
         self.lister.health_of = self.governance.monitor.healthy
+        gateway_metrics = GatewayMetrics(self.metrics_registry, models)
         self.gateway = Gateway(
-            providers=self.providers,
-            resolver=resolver,
-            cache=cache,
-            conversations=conversations,
-            tokens=tokens,
-            prices=prices,
-            retry=RetryPolicy(
-                settings.retry_max_attempts, settings.retry_initial_wait, settings.retry_max_wait
-            ),
-            metrics=GatewayMetrics(self.metrics_registry, models),
-            organizations=organizations,
-            governance=self.governance,
+            Parts(
+                providers=self.providers,
+                resolver=resolver,
+                organizations=organizations,
+                governance=self.governance,
+                cache=cache,
+                conversations=conversations,
+                tokens=tokens,
+                prices=prices,
+                retry=RetryPolicy(
+                    settings.retry_max_attempts,
+                    settings.retry_initial_wait,
+                    settings.retry_max_wait,
+                    on_retry=gateway_metrics.count_retry,
+                ),
+                metrics=gateway_metrics,
+            )
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
@@ -177,7 +183,6 @@ class LLMService:
         """Provider health never makes the service unready: a down vendor is not a reason to stop serving."""
         monitor = self.governance.monitor
         statuses = {key: monitor.status(key) for key in configured}
-        monitor.publish()
         bad = any(s in ("down", "degraded") for s in statuses.values())
         return CheckResult("provider_health", "degraded" if bad else "ok", essential=False, detail=statuses)
 

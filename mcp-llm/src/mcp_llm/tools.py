@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mcp_llm.gateway.model_listing import ModelLister, ModelListing
 from mcp_llm.gateway.pipeline import Gateway
+from mcp_llm.routing.model_listing import ModelLister, ModelListing
 from mcp_llm.tokens import TokenCount, TokenCounter
 from mcp_shared.errors import LLMProviderError, ProviderUnavailableError
 from mcp_shared.identifiers import ModelName, OrganizationId, ProviderName

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from mcp_shared.identifiers import ConversationId, ModelName, OrganizationId, ProviderName
 
@@ -118,20 +118,19 @@ class Usage(BaseModel):
 
     input_tokens: int = 0
     output_tokens: int = 0
-    total_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_tokens(self) -> int:
+        """Input plus output, derived (never stored, so it cannot disagree); still sent on the wire."""
+        return self.input_tokens + self.output_tokens
+
     @classmethod
     def of(cls, input_tokens: int, output_tokens: int, **extra: int) -> Usage:
-        """Build a usage record whose total is the sum of input and output."""
-        return cls(
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            total_tokens=input_tokens + output_tokens,
-            **extra,
-        )
+        return cls(input_tokens=input_tokens, output_tokens=output_tokens, **extra)
 
 
 class HopOutcome(BaseModel):

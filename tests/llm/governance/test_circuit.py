@@ -13,9 +13,11 @@ from prometheus_client import CollectorRegistry
 
 from mcp_llm.governance.circuit import BreakerStore, CircuitBreakers, MemoryBreakerStore, RedisBreakerStore
 from mcp_llm.governance.metrics import GovernanceMetrics
+from mcp_llm.service import LLMService
 from mcp_llm.state.redis_link import RedisLink
+from mcp_shared.errors import ProviderUnavailableError
 from tests.conftest import RedisServer, ServiceProcess
-from tests.llm.governance.conftest import unique
+from tests.llm.governance.conftest import ask, http_call, unique
 
 COOLDOWN = 0.3
 
@@ -115,3 +117,24 @@ def test_the_circuit_is_shared_by_replicas_through_redis(
     time.sleep(1.1)  # the other replica refreshes its view of shared circuits every second
     refused = httpx.post(f"{second.url}/tools/complete", json=body, timeout=10)
     assert refused.status_code == 503 and "circuit" in refused.json()["error"]["message"]
+
+
+async def test_a_cache_hit_does_not_take_the_half_open_probe(make_service: Callable[..., LLMService]) -> None:
+    """A hit calls no provider, so it can say nothing about its health: it must leave the one half-open
+    probe to a call that reaches the provider (whose success then closes the circuit)."""
+    svc = await make_service(circuit_failure_threshold=1, circuit_cooldown=COOLDOWN, retry_max_attempts=1)
+    remembered = ask("remember me", model="mock-echo", temperature=0.0)
+    first = await svc.gateway.complete(remembered, http_call())
+    assert not first.cached
+    await svc.governance.breakers.failure("mock", "mock-echo")  # the threshold: the circuit opens
+    with pytest.raises(ProviderUnavailableError, match="circuit"):
+        await svc.gateway.complete(ask("fresh", model="mock-echo", cache=False), http_call())
+    await asyncio.sleep(COOLDOWN + 0.05)  # half-open now: one probe may pass
+
+    hit = await svc.gateway.complete(remembered, http_call())
+    assert hit.cached and hit.content == first.content
+
+    probe = await svc.gateway.complete(ask("probe", model="mock-echo", cache=False), http_call())
+    assert (probe.content, probe.cached) == ("probe", False)
+    circuits = await svc.governance.breakers.snapshot()
+    assert circuits[("mock", "mock-echo")][0] == "closed"

@@ -118,8 +118,8 @@ def test_full_queue_over_http_answers_429_immediately(processes: Callable[..., S
 
 
 def test_a_model_with_its_own_limits_gets_its_own_gate() -> None:
-    from mcp_llm.governance.config import QueueLimit
     from mcp_llm.governance.queue import QueueManager
+    from mcp_llm.settings.governance import QueueLimit
 
     queues = QueueManager(
         QueueLimit(concurrency=64, max_queue=256, timeout=30),

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 from prometheus_client import CollectorRegistry
 
-from mcp_llm.governance.config import QuotaLimits
 from mcp_llm.governance.metrics import GovernanceMetrics
 from mcp_llm.governance.quota_store import MemoryQuotaStore, QuotaStore, RedisQuotaStore
 from mcp_llm.governance.quotas import QuotaManager, QuotaPolicy, Reservation
+from mcp_llm.settings.governance import QuotaLimits
 from mcp_llm.state.redis_link import RedisLink
 from mcp_shared.errors import QuotaExceededError
 from tests.conftest import RedisServer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_llm.providers.base import ProviderConfig, ProviderRequest
+from mcp_llm.providers.base import ProviderConfig, ProviderProfile, ProviderRequest
 from mcp_llm.providers.ollama_native import OllamaProvider
 from mcp_shared.errors import (
     ContextLengthExceededError,
@@ -27,7 +27,9 @@ def make_request(model: str = "llama3.2", **params: object) -> ProviderRequest:
 
 
 def adapter_for(url: str, **options: object) -> OllamaProvider:
-    return OllamaProvider(ProviderConfig(key="llama", base_url=url, timeout=2.0, options=dict(options)))
+    return OllamaProvider(
+        ProviderConfig(key="llama", base_url=url, timeout=2.0, profile=ProviderProfile(**options))
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from pydantic import SecretStr
 
 from mcp_llm.gateway.retry import RetryPolicy
-from mcp_llm.providers.base import ProviderConfig, ProviderRequest
+from mcp_llm.providers.base import ProviderConfig, ProviderProfile, ProviderRequest
 from mcp_llm.providers.openai_wire import OpenAIChatProvider
 from mcp_shared.errors import (
     AuthenticationError,
@@ -37,7 +37,7 @@ async def provider(fake_openai: tuple[FakeServer, Script], openai_script: Script
             api_key=SecretStr(TEST_OPENAI_KEY),
             base_url=f"{server.url}/v1",
             timeout=2.0,
-            options={"max_tokens_field": "max_completion_tokens", "reasoning_models": True},
+            profile=ProviderProfile(max_tokens_field="max_completion_tokens", reasoning_models=True),
         )
     )
     yield adapter

@@ -75,7 +75,7 @@ def test_dashscope_base_url_wins_over_the_region() -> None:
 def test_grok_speaks_openai_wire_at_xai() -> None:
     config = registry().config("grok")
     assert config.base_url == "https://api.x.ai/v1"
-    assert config.options["max_tokens_field"] == "max_completion_tokens"
+    assert config.profile.max_tokens_field == "max_completion_tokens"
 
 
 @pytest.mark.parametrize(

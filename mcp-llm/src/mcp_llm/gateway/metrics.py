@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from mcp_llm.gateway.labels import ModelLabelled, ModelLabels
+from mcp_llm.routing.labels import ModelLabelled, ModelLabels
 from mcp_shared.server.metrics import LATENCY_BUCKETS
 
 
@@ -85,6 +85,9 @@ class GatewayMetrics:
         self.tokens.labels(provider, model, "output").inc(output_tokens)
         if cost:
             self.cost.labels(provider, model).inc(cost)
+
+    def count_retry(self, provider: str, model: str) -> None:
+        self.retries.labels(provider, model).inc()
 
     def record_failure(self, provider: str, model: str, error_type: str) -> None:
         self.requests.labels(provider, model, error_type).inc()

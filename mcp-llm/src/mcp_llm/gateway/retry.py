@@ -23,11 +23,17 @@ T = TypeVar("T")
 class RetryPolicy:
     """Attempts and waits for provider calls; built from settings."""
 
-    def __init__(self, max_attempts: int, initial_wait: float, max_wait: float) -> None:
+    def __init__(
+        self,
+        max_attempts: int,
+        initial_wait: float,
+        max_wait: float,
+        on_retry: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.max_attempts = max_attempts
         self.max_wait = max_wait
         self._backoff = wait_exponential_jitter(initial=initial_wait, max=max_wait, jitter=initial_wait)
-        self.on_retry: Callable[[str, str], None] | None = None
+        self.on_retry = on_retry
         """Told (provider, model) before each retry; the gateway counts them in its metrics."""
 
     def should_retry(self, exc: BaseException | None) -> bool:

@@ -5,10 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from mcp_llm.catalog import Catalog
-from mcp_llm.gateway.labels import ModelLabels
-from mcp_llm.gateway.resolution import TargetResolver
 from mcp_llm.governance.circuit import CircuitBreakers, MemoryBreakerStore, RedisBreakerStore
-from mcp_llm.governance.config import QueueLimit
 from mcp_llm.governance.core import Governance
 from mcp_llm.governance.fallback import FallbackPlanner
 from mcp_llm.governance.ledger import MemoryUsageStore, RedisUsageStore, UsageLedger
@@ -17,11 +14,12 @@ from mcp_llm.governance.monitor import HealthMonitor
 from mcp_llm.governance.queue import QueueManager
 from mcp_llm.governance.quota_store import MemoryQuotaStore, RedisQuotaStore
 from mcp_llm.governance.quotas import QuotaManager, QuotaPolicy
-from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import ProviderRegistry
+from mcp_llm.routing.labels import ModelLabels
+from mcp_llm.routing.resolution import TargetResolver
 from mcp_llm.settings import LLMSettings
+from mcp_llm.settings.governance import QueueLimit
 from mcp_llm.state.redis_link import RedisLink
-from mcp_llm.tokens import TokenCounter
 from mcp_shared.auth import KeyRing
 
 
@@ -33,8 +31,6 @@ def build_governance(
     providers: ProviderRegistry,
     resolver: TargetResolver,
     catalog: Catalog,
-    tokens: TokenCounter,
-    prices: PriceBook,
     keys: KeyRing,
     models: ModelLabels,
 ) -> Governance:
@@ -84,6 +80,4 @@ def build_governance(
         breakers=breakers,
         monitor=monitor,
         planner=FallbackPlanner(resolver, catalog, settings.fallbacks),
-        tokens=tokens,
-        prices=prices,
     )

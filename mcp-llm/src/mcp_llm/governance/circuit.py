@@ -13,7 +13,6 @@ on state changes, never on the success of a closed circuit, so a healthy model c
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -154,8 +153,6 @@ class CircuitBreakers:
         self.probe_lease = max(cooldown, 5.0)
         self._fallback = fallback
         self._views: RecentMap[tuple[str, str], _View] = RecentMap()
-        self.on_change: Callable[[], None] | None = None
-        """Called after any circuit changes state (provider health is derived from them)."""
 
     @staticmethod
     def _name(provider: str, model: str) -> str:
@@ -225,8 +222,6 @@ class CircuitBreakers:
         if state != view.reported:
             self.metrics.circuit_transitions.labels(provider, model, state).inc()
             view.reported = state
-            if self.on_change is not None:
-                self.on_change()
 
     def local_states(self, provider: str) -> list[CircuitState]:
         """The states this replica last saw for a provider's models (no network)."""

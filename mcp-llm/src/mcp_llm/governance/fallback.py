@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mcp_llm.catalog import Catalog
-from mcp_llm.gateway.resolution import Target, TargetResolver
+from mcp_llm.routing.resolution import Target, TargetResolver, parse_ref
 from mcp_shared.errors import InvalidRequestError
 from mcp_shared.models import CompletionRequest
 
@@ -23,12 +23,6 @@ class Skip:
 
     reason: str
     detail: str
-
-
-def parse_ref(text: str) -> tuple[str | None, str]:
-    """``provider/model`` -> (provider, model); a bare model name leaves the provider to be inferred."""
-    provider, slash, model = text.partition("/")
-    return (provider, model) if slash and model else (None, text)
 
 
 class FallbackPlanner:

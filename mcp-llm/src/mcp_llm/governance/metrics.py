@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from mcp_llm.gateway.labels import ModelLabelled, ModelLabels
+from mcp_llm.routing.labels import ModelLabelled, ModelLabels
 from mcp_shared.server.metrics import LATENCY_BUCKETS, BoundedLabel
 
 CIRCUIT_STATES = {"closed": 0, "half_open": 1, "open": 2}

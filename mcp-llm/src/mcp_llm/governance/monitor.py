@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel
@@ -83,7 +84,9 @@ class HealthMonitor:
         self._probes: dict[str, ProbeResult] = {}
         self._task: asyncio.Task[None] | None = None
         self.healthy = ProviderHealthMap(self)
-        breakers.on_change = self.publish
+        for key in providers.entries:
+            if providers.is_configured(key):  # read at each scrape: always the current circuits and probes
+                metrics.provider_up.labels(key).set_function(partial(self._up, key))
 
     def rolling(self, provider: str, model: str) -> RollingHealth:
         found = self._rolling.get((provider, model))
@@ -105,10 +108,8 @@ class HealthMonitor:
             return "ok"
         return "unknown"
 
-    def publish(self) -> None:
-        for key in self.providers.entries:
-            if self.providers.is_configured(key):
-                self.metrics.provider_up.labels(key).set(0 if self.status(key) == "down" else 1)
+    def _up(self, provider: str) -> float:
+        return 0.0 if self.status(provider) == "down" else 1.0
 
     async def report(self, provider: str | None = None) -> HealthReport:
         circuits = await self.breakers.snapshot()
@@ -144,7 +145,6 @@ class HealthMonitor:
                     models=entries,
                 )
             )
-        self.publish()
         return HealthReport(window_seconds=self.window, providers=result)
 
     # -- active probes -------------------------------------------------------------------------
@@ -166,7 +166,6 @@ class HealthMonitor:
                 ok=True, at=iso(time.time()), latency_ms=(time.perf_counter() - started) * 1000
             )
         self._probes[provider] = result
-        self.publish()
         return result
 
     async def start(self) -> None:

@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from mcp_llm.governance.config import QueueLimit
 from mcp_llm.governance.metrics import GovernanceMetrics
+from mcp_llm.settings.governance import QueueLimit
 from mcp_shared.errors import RateLimitError
 
 _MIN_RETRY_AFTER = 1.0
@@ -137,11 +137,11 @@ class PriorityGate:
         self._busy.set(self.in_flight)
 
     @asynccontextmanager
-    async def slot(self, priority: int = 0) -> AsyncIterator[float]:
-        waited = await self.acquire(priority)
+    async def slot(self, priority: int = 0) -> AsyncIterator[None]:
+        await self.acquire(priority)
         started = time.perf_counter()
         try:
-            yield waited
+            yield
         finally:
             self.release(time.perf_counter() - started)
 
@@ -187,6 +187,3 @@ class QueueManager:
             timeout=pick("timeout"),
             metrics=self._metrics,
         )
-
-    def gates(self) -> list[PriorityGate]:
-        return list(self._gates.values())

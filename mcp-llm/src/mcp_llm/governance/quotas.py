@@ -14,17 +14,19 @@ fresh budget; what replicas spend on their own during it is not written back to 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcp_llm.governance.config import DEFAULT_QUOTA_KEY, QuotaLimits, QuotaMetric, QuotaWindow
 from mcp_llm.governance.metrics import GovernanceMetrics
 from mcp_llm.governance.quota_store import Counter, MemoryQuotaStore, QuotaStore
 from mcp_llm.governance.windows import iso, window_span
+from mcp_llm.settings.governance import DEFAULT_QUOTA_KEY, QuotaLimits, QuotaMetric, QuotaWindow
 from mcp_shared.errors import QuotaExceededError
+from mcp_shared.models import Usage
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +133,7 @@ class QuotaManager:
         self.metrics = metrics
         self._fallback = fallback
         self._gauges: dict[tuple[str, str], Any] = {}
-
-    def applies(self, organization: str) -> bool:
-        return bool(self.policy.limits_for(organization))
+        self._settling: set[asyncio.Task[None]] = set()
 
     def needs_estimate(self, organization: str) -> bool:
         """Whether reserving needs a token count and a price (token or dollar limits)."""
@@ -189,6 +189,29 @@ class QuotaManager:
             if limit.value:
                 self._gauge(label, limit.name).set(used / limit.value)
         return Reservation(store, limits, counters)
+
+    async def finish(self, reservation: Reservation, usage: Usage | None, usd: float) -> None:
+        """Reconcile a reservation with what the call used (``None``: nothing, give it all back).
+
+        In-process corrections are immediate; Redis ones run after the answer has gone back to the caller
+        (the reservation already holds the budget, so nothing can overshoot meanwhile)."""
+        correction = reservation.release() if usage is None else reservation.settle(usage.total_tokens, usd)
+        if isinstance(reservation.store, MemoryQuotaStore):
+            await correction
+            return
+        task = asyncio.create_task(correction)
+        self._settling.add(task)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        self._settling.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("quota reconciliation failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for reconciliations still running (at shutdown)."""
+        if self._settling:
+            await asyncio.gather(*self._settling, return_exceptions=True)
 
     def _gauge(self, label: str, quota: str) -> Any:
         found = self._gauges.get((label, quota))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mcp_llm.governance.config import QuotaWindow
+from mcp_llm.settings.governance import QuotaWindow
 
 
 @dataclass(frozen=True, slots=True)

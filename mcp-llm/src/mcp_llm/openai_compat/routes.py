@@ -15,9 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from mcp_llm.gateway.model_listing import ModelLister
 from mcp_llm.gateway.pipeline import Gateway
-from mcp_llm.gateway.resolution import Target
 from mcp_llm.openai_compat.responses import (
     chunk_frame,
     completion_body,
@@ -26,6 +24,8 @@ from mcp_llm.openai_compat.responses import (
     public_model,
 )
 from mcp_llm.openai_compat.schemas import ChatCompletionsRequest
+from mcp_llm.routing.model_listing import ModelLister
+from mcp_llm.routing.resolution import Target
 from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import InvalidRequestError, ModelNotFoundError, ServiceError
 from mcp_shared.identifiers import ModelName

@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx2
 from pydantic import BaseModel, SecretStr
@@ -18,6 +18,27 @@ from mcp_llm.providers.argument_errors import guard
 from mcp_llm.tokens import TokenCount
 from mcp_shared.errors import ProviderUnavailableError
 from mcp_shared.models import ChatMessage, FinishReason, GenerationParams, StreamChunk, Usage
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderProfile:
+    """What sets a provider's API apart, typed (after pydantic-ai's ``ModelProfile``): adapters read these
+    fields, never string keys, so a misspelt quirk is a type error rather than a silent default."""
+
+    default_model: str = ""
+    """The model a call gets when it names none ('' when the provider has no sensible default)."""
+    max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    """Which field an OpenAI-wire endpoint reads the output bound from."""
+    reasoning_models: bool = False
+    """OpenAI-wire: the vendor's reasoning models reject sampling parameters and report reasoning tokens."""
+    organization: str | None = None
+    """OpenAI: the ``OpenAI-Organization`` header."""
+    num_ctx: int | None = None
+    """Ollama: the context window models are loaded with."""
+    keep_alive: str | None = None
+    """Ollama: how long a model stays loaded after a call."""
+    latency_ms: float = 0.0
+    """Mock: the delay it adds per call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +52,7 @@ class ProviderConfig:
     max_connections: int = 200
     enabled: bool = True
     """False when required credentials or endpoints are missing."""
-    options: dict[str, Any] = field(default_factory=dict)
-    """Adapter-specific switches (for example which max-tokens field an endpoint accepts)."""
+    profile: ProviderProfile = field(default_factory=ProviderProfile)
 
     def secret(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key is not None else None

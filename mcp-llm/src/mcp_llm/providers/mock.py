@@ -121,7 +121,7 @@ class MockProvider(LLMProvider):
 
     def __init__(self, config: ProviderConfig) -> None:
         super().__init__(config)
-        self._latency = float(config.options.get("latency_ms", 0.0)) / 1000.0
+        self._latency = config.profile.latency_ms / 1000.0
         self._attempts: OrderedDict[str, int] = OrderedDict()
 
     # -- failure injection -------------------------------------------------------------------

@@ -64,8 +64,8 @@ class OllamaProvider(LLMProvider):
     def __init__(self, config: ProviderConfig) -> None:
         super().__init__(config)
         self.endpoint = (config.base_url or "").rstrip("/")
-        self._num_ctx = config.options.get("num_ctx")
-        self._keep_alive = config.options.get("keep_alive")
+        self._num_ctx = config.profile.num_ctx
+        self._keep_alive = config.profile.keep_alive
         self._client: httpx2.AsyncClient | None = None
         self._windows: dict[str, int | None] = {}
 

@@ -57,8 +57,8 @@ class OpenAIChatProvider(LLMProvider):
 
     def __init__(self, config: ProviderConfig) -> None:
         super().__init__(config)
-        self._max_tokens_field = str(config.options.get("max_tokens_field", "max_tokens"))
-        self._reasoning_aware = bool(config.options.get("reasoning_models", False))
+        self._max_tokens_field = config.profile.max_tokens_field
+        self._reasoning_aware = config.profile.reasoning_models
         self._client: openai.AsyncOpenAI | None = None
 
     @property
@@ -68,7 +68,7 @@ class OpenAIChatProvider(LLMProvider):
             self._client = openai.AsyncOpenAI(
                 api_key=self.config.secret() or "not-needed",
                 base_url=self.config.base_url,
-                organization=self.config.options.get("organization"),
+                organization=self.config.profile.organization,
                 timeout=self.config.timeout,
                 max_retries=0,  # the gateway retries, with its own policy
                 http_client=openai.DefaultAsyncHttpx2Client(

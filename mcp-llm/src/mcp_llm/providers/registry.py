@@ -8,16 +8,33 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
-from mcp_llm.providers.base import LLMProvider, ProviderConfig
+from pydantic import AliasChoices, SecretStr
+from pydantic.fields import FieldInfo
+
+from mcp_llm.providers.base import LLMProvider, ProviderConfig, ProviderProfile
 from mcp_llm.settings import LLMSettings
 from mcp_shared.errors import AuthenticationError, InvalidRequestError, ProviderUnavailableError
+from mcp_shared.redaction import register_secret
 
 logger = logging.getLogger(__name__)
 
-OPENAI_WIRE = "mcp_llm.providers.openai_wire:OpenAIChatProvider"
+Wire = Literal["openai", "anthropic", "gemini", "ollama", "mock"]
+
+ADAPTERS: dict[Wire, str] = {
+    "openai": "mcp_llm.providers.openai_wire:OpenAIChatProvider",
+    "anthropic": "mcp_llm.providers.anthropic_messages:AnthropicProvider",
+    "gemini": "mcp_llm.providers.gemini_genai:GeminiProvider",
+    "ollama": "mcp_llm.providers.ollama_native:OllamaProvider",
+    "mock": "mcp_llm.providers.mock:MockProvider",
+}
+"""The adapter (``module:Class``, imported on first use) of each wire format: a new format is one adapter
+and its error table; a new provider on a known format is one ``ProviderEntry``."""
+
 OLLAMA_LOCAL_ENDPOINT = "http://localhost:11434"
 
 DASHSCOPE_REGIONS = {
@@ -31,197 +48,233 @@ DASHSCOPE_REGIONS = {
 
 @dataclass(frozen=True, slots=True)
 class ProviderEntry:
-    """Static facts about one provider key."""
+    """Everything the gateway knows about one provider, in one place.
+
+    Credentials are named by their environment variables: the built-in providers' are typed fields of
+    ``LLMSettings`` (a test checks they exist, and appear in ``.env.example``, the README's providers table
+    and the compose file); a provider added by an entry alone reads them from the environment.
+    """
 
     key: str
     title: str
-    adapter: str
-    """``module:Class`` of the adapter, imported on first use."""
-    configure: Callable[[LLMSettings], ProviderConfig]
+    wire: Wire
+    api_key_env: tuple[str, ...] = ()
+    """The variable holding the API key, then any other names accepted for it."""
+    base_url_env: str | None = None
+    """The variable that points the provider at another endpoint (a proxy, a region, a fake)."""
+    base_url: str | None = None
+    """The endpoint used when ``base_url_env`` is unset (``None``: the SDK's own default)."""
+    requires: Literal["api_key", "base_url", "nothing"] = "api_key"
+    """What must be set for the provider to be configured."""
+    pricing_id: str | None = None
+    """Its provider id in genai-prices (``None``: prices are matched by model name across providers)."""
+    in_genai_prices: bool = True
+    """False: priced only from ``catalog/prices.json`` (genai-prices does not list it)."""
+    free: bool = False
+    """Calls cost nothing (local and offline providers)."""
+    profile: ProviderProfile = field(default_factory=ProviderProfile)
     aliases: tuple[str, ...] = ()
     model_prefixes: tuple[str, ...] = ()
     """Model-name prefixes that identify this provider when a call names no provider."""
-    credentials: str = ""
-    """The settings that configure it, for humans."""
+    settings_note: str = ""
+    """Further settings, for humans (shown in ``llm://providers`` and errors)."""
+    tune: Callable[[LLMSettings, ProviderConfig], ProviderConfig] | None = None
+    """Settings beyond credentials and endpoint that shape its config (a region, a local default)."""
+
+    @property
+    def adapter(self) -> str:
+        return ADAPTERS[self.wire]
+
+    def env_names(self) -> tuple[str, ...]:
+        return (*self.api_key_env, *((self.base_url_env,) if self.base_url_env else ()))
+
+    @property
+    def credentials(self) -> str:
+        """The settings that configure it, for humans."""
+        if not self.api_key_env and not self.base_url_env:
+            return "none"
+        parts = []
+        if self.api_key_env:
+            key = self.api_key_env[0] + (
+                f" (or {', '.join(self.api_key_env[1:])})" if self.api_key_env[1:] else ""
+            )
+            parts.append(key if self.requires == "api_key" else f"optional {key}")
+        if self.base_url_env:
+            parts.append(
+                self.base_url_env if self.requires == "base_url" else f"optional {self.base_url_env}"
+            )
+        if self.requires == "base_url":
+            parts.reverse()
+        text = ", ".join(parts)
+        return f"{text}, {self.settings_note}" if self.settings_note else text
 
 
-def _config(s: LLMSettings, key: str, **fields: object) -> ProviderConfig:
-    """A provider config carrying the gateway-wide timeout and pool size."""
-    return ProviderConfig(
-        key=key,
-        timeout=s.provider_timeout,
-        max_connections=s.provider_max_connections,
-        **fields,  # type: ignore[arg-type]
-    )
+def _openai(s: LLMSettings, c: ProviderConfig) -> ProviderConfig:
+    return replace(c, profile=replace(c.profile, organization=s.openai_organization))
 
 
-def _openai(s: LLMSettings) -> ProviderConfig:
-    return _config(
-        s,
-        "openai",
-        api_key=s.openai_api_key,
-        base_url=s.openai_base_url,
-        enabled=s.openai_api_key is not None,
-        options={
-            "default_model": "gpt-5-mini",
-            "max_tokens_field": "max_completion_tokens",
-            "reasoning_models": True,
-            "organization": s.openai_organization,
-        },
-    )
+def _openai_compatible(s: LLMSettings, c: ProviderConfig) -> ProviderConfig:
+    models = s.openai_compatible_models
+    return replace(c, profile=replace(c.profile, default_model=models[0] if models else "default"))
 
 
-def _openai_compatible(s: LLMSettings) -> ProviderConfig:
-    return _config(
-        s,
-        "openai_compatible",
-        api_key=s.openai_compatible_api_key,
-        base_url=s.openai_compatible_base_url,
-        enabled=s.openai_compatible_base_url is not None,
-        options={
-            "default_model": s.openai_compatible_models[0] if s.openai_compatible_models else "default",
-            "max_tokens_field": "max_tokens",
-        },
-    )
+def _qwen(s: LLMSettings, c: ProviderConfig) -> ProviderConfig:
+    if s.dashscope_base_url:
+        return c
+    return replace(c, base_url=DASHSCOPE_REGIONS.get(s.dashscope_region, DASHSCOPE_REGIONS["intl"]))
 
 
-def _grok(s: LLMSettings) -> ProviderConfig:
-    return _config(
-        s,
-        "grok",
-        api_key=s.xai_api_key,
-        base_url=s.xai_base_url,
-        enabled=s.xai_api_key is not None,
-        options={"default_model": "grok-4-1-fast-non-reasoning", "max_tokens_field": "max_completion_tokens"},
-    )
+def _llama(s: LLMSettings, c: ProviderConfig) -> ProviderConfig:
+    endpoint = c.base_url or (OLLAMA_LOCAL_ENDPOINT if s.use_local_llm else None)
+    profile = replace(c.profile, num_ctx=s.ollama_num_ctx, keep_alive=s.ollama_keep_alive)
+    return replace(c, base_url=endpoint, enabled=endpoint is not None, profile=profile)
 
 
-def _qwen(s: LLMSettings) -> ProviderConfig:
-    base_url = s.dashscope_base_url or DASHSCOPE_REGIONS.get(s.dashscope_region, DASHSCOPE_REGIONS["intl"])
-    return _config(
-        s,
-        "qwen",
-        api_key=s.dashscope_api_key,
-        base_url=base_url,
-        enabled=s.dashscope_api_key is not None,
-        options={"default_model": "qwen-plus", "max_tokens_field": "max_tokens"},
-    )
-
-
-def _claude(s: LLMSettings) -> ProviderConfig:
-    return _config(
-        s,
-        "claude",
-        api_key=s.anthropic_api_key,
-        base_url=s.anthropic_base_url,
-        enabled=s.anthropic_api_key is not None,
-        options={"default_model": "claude-sonnet-5-5"},
-    )
-
-
-def _gemini(s: LLMSettings) -> ProviderConfig:
-    return _config(
-        s,
-        "gemini",
-        api_key=s.google_api_key,
-        base_url=s.gemini_base_url,
-        enabled=s.google_api_key is not None,
-        options={"default_model": "gemini-3.8-flash"},
-    )
-
-
-def _llama(s: LLMSettings) -> ProviderConfig:
-    endpoint = s.ollama_endpoint or (OLLAMA_LOCAL_ENDPOINT if s.use_local_llm else None)
-    return _config(
-        s,
-        "llama",
-        base_url=endpoint,
-        enabled=endpoint is not None,
-        options={
-            "default_model": "llama3.2",
-            "num_ctx": s.ollama_num_ctx,
-            "keep_alive": s.ollama_keep_alive,
-        },
-    )
-
-
-def _mock(s: LLMSettings) -> ProviderConfig:
-    return _config(
-        s, "mock", enabled=True, options={"default_model": "mock-1", "latency_ms": s.mock_latency_ms}
-    )
+def _mock(s: LLMSettings, c: ProviderConfig) -> ProviderConfig:
+    return replace(c, profile=replace(c.profile, latency_ms=s.mock_latency_ms))
 
 
 PROVIDERS: tuple[ProviderEntry, ...] = (
     ProviderEntry(
         "openai",
         "OpenAI",
-        OPENAI_WIRE,
-        _openai,
+        "openai",
+        api_key_env=("OPENAI_API_KEY",),
+        base_url_env="OPENAI_BASE_URL",
+        pricing_id="openai",
+        profile=ProviderProfile(
+            default_model="gpt-5-mini", max_tokens_field="max_completion_tokens", reasoning_models=True
+        ),
         model_prefixes=("gpt-", "chatgpt-", "o1", "o3", "o4"),
-        credentials="OPENAI_API_KEY, optional OPENAI_BASE_URL",
+        settings_note="OPENAI_ORGANIZATION",
+        tune=_openai,
     ),
     ProviderEntry(
         "claude",
         "Anthropic Claude",
-        "mcp_llm.providers.anthropic_messages:AnthropicProvider",
-        _claude,
+        "anthropic",
+        api_key_env=("ANTHROPIC_API_KEY",),
+        base_url_env="ANTHROPIC_BASE_URL",
+        pricing_id="anthropic",
+        profile=ProviderProfile(default_model="claude-sonnet-5-5"),
         aliases=("anthropic",),
         model_prefixes=("claude-",),
-        credentials="ANTHROPIC_API_KEY, optional ANTHROPIC_BASE_URL",
     ),
     ProviderEntry(
         "gemini",
         "Google Gemini",
-        "mcp_llm.providers.gemini_genai:GeminiProvider",
-        _gemini,
+        "gemini",
+        api_key_env=("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+        base_url_env="GEMINI_BASE_URL",
+        pricing_id="google",
+        profile=ProviderProfile(default_model="gemini-3.8-flash"),
         aliases=("google",),
         model_prefixes=("gemini-",),
-        credentials="GOOGLE_API_KEY (or GEMINI_API_KEY), optional GEMINI_BASE_URL",
     ),
     ProviderEntry(
         "llama",
         "Ollama (local models)",
-        "mcp_llm.providers.ollama_native:OllamaProvider",
-        _llama,
+        "ollama",
+        base_url_env="OLLAMA_ENDPOINT",
+        requires="base_url",
+        free=True,
+        profile=ProviderProfile(default_model="llama3.2"),
         aliases=("ollama",),
         model_prefixes=("llama",),
-        credentials="OLLAMA_ENDPOINT (or LLAMA_ENDPOINT), or USE_LOCAL_LLM=true for localhost:11434",
+        settings_note="LLAMA_ENDPOINT also accepted, or USE_LOCAL_LLM=true for localhost:11434",
+        tune=_llama,
     ),
     ProviderEntry(
         "grok",
         "xAI Grok",
-        OPENAI_WIRE,
-        _grok,
+        "openai",
+        api_key_env=("XAI_API_KEY",),
+        base_url_env="XAI_BASE_URL",
+        pricing_id="x-ai",
+        profile=ProviderProfile(
+            default_model="grok-4-1-fast-non-reasoning", max_tokens_field="max_completion_tokens"
+        ),
         aliases=("xai",),
         model_prefixes=("grok-",),
-        credentials="XAI_API_KEY, optional XAI_BASE_URL",
     ),
     ProviderEntry(
         "qwen",
         "Alibaba Qwen (DashScope)",
-        OPENAI_WIRE,
-        _qwen,
+        "openai",
+        api_key_env=("DASHSCOPE_API_KEY",),
+        base_url_env="DASHSCOPE_BASE_URL",
+        in_genai_prices=False,
+        profile=ProviderProfile(default_model="qwen-plus"),
         aliases=("dashscope",),
         model_prefixes=("qwen", "qwq-"),
-        credentials="DASHSCOPE_API_KEY, optional DASHSCOPE_REGION or DASHSCOPE_BASE_URL",
+        settings_note="DASHSCOPE_REGION",
+        tune=_qwen,
     ),
     ProviderEntry(
         "openai_compatible",
         "OpenAI-compatible endpoint",
-        OPENAI_WIRE,
-        _openai_compatible,
+        "openai",
+        api_key_env=("OPENAI_COMPATIBLE_API_KEY",),
+        base_url_env="OPENAI_COMPATIBLE_BASE_URL",
+        requires="base_url",
         aliases=("openai-compatible",),
-        credentials="OPENAI_COMPATIBLE_BASE_URL, optional OPENAI_COMPATIBLE_API_KEY",
+        settings_note="OPENAI_COMPATIBLE_MODELS",
+        tune=_openai_compatible,
     ),
     ProviderEntry(
         "mock",
         "Offline mock",
-        "mcp_llm.providers.mock:MockProvider",
-        _mock,
+        "mock",
+        requires="nothing",
+        free=True,
+        profile=ProviderProfile(default_model="mock-1"),
         model_prefixes=("mock-",),
-        credentials="none",
+        tune=_mock,
     ),
 )
+
+
+def setting(settings: LLMSettings, env: str) -> str | None:
+    """The value of one environment-named setting: a typed ``LLMSettings`` field (or one of its aliases)
+    when there is one, else the process environment (a provider added by a registry entry alone)."""
+    name = env.lower()
+    fields = type(settings).model_fields
+    if name not in fields:
+        name = next((n for n, info in fields.items() if env.lower() in _aliases(info)), "")
+    if name:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        return None if value is None else str(value)
+    return os.environ.get(env) or None
+
+
+def _aliases(info: FieldInfo) -> tuple[str, ...]:
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return tuple(str(choice) for choice in alias.choices)
+    return (alias,) if isinstance(alias, str) else ()
+
+
+def configure(entry: ProviderEntry, settings: LLMSettings) -> ProviderConfig:
+    """An entry's adapter config from settings: credentials, endpoint, gateway-wide timeout and pool size."""
+    api_key = next((v for v in (setting(settings, env) for env in entry.api_key_env) if v), None)
+    if api_key is not None:
+        register_secret(api_key)  # never in a log line or an error, whichever way it was set
+    base_url = (setting(settings, entry.base_url_env) if entry.base_url_env else None) or entry.base_url
+    enabled = {"api_key": api_key is not None, "base_url": base_url is not None, "nothing": True}[
+        entry.requires
+    ]
+    config = ProviderConfig(
+        key=entry.key,
+        api_key=SecretStr(api_key) if api_key is not None else None,
+        base_url=base_url,
+        timeout=settings.provider_timeout,
+        max_connections=settings.provider_max_connections,
+        enabled=enabled,
+        profile=entry.profile,
+    )
+    return entry.tune(settings, config) if entry.tune is not None else config
 
 
 class ProviderRegistry:
@@ -231,7 +284,7 @@ class ProviderRegistry:
         self.settings = settings
         self.entries = {e.key: e for e in entries}
         self._names = {name: e.key for e in entries for name in (e.key, *e.aliases)}
-        self._configs = {e.key: e.configure(settings) for e in entries}
+        self._configs = {e.key: configure(e, settings) for e in entries}
         self._instances: dict[str, LLMProvider] = {}
 
     def canonical(self, name: str) -> str:
@@ -293,7 +346,14 @@ class ProviderRegistry:
 
     def default_model(self, key: str) -> str:
         """The model a call gets when it names none ('' when the provider has no sensible default)."""
-        return str(self._configs[key].options.get("default_model", ""))
+        return self._configs[key].profile.default_model
+
+    def pricing_ids(self) -> dict[str, str | None]:
+        """Each priced provider's genai-prices id (free providers are left out)."""
+        return {e.key: e.pricing_id for e in self.entries.values() if e.in_genai_prices and not e.free}
+
+    def free(self) -> frozenset[str]:
+        return frozenset(e.key for e in self.entries.values() if e.free)
 
     async def aclose(self) -> None:
         for instance in self._instances.values():

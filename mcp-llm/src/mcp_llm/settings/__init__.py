@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from mcp_llm.governance.config import QueueLimit, QuotaLimits
+from mcp_llm.settings.governance import QueueLimit, QuotaLimits
 from mcp_shared.redaction import register_secret
 from mcp_shared.settings import CsvList, ServiceSettings
 

@@ -16,9 +16,8 @@ from typing import Generic, TypeVar
 from prometheus_client import Counter, Gauge, Histogram
 
 from mcp_llm.catalog import Catalog
-from mcp_llm.gateway.model_listing import ModelLister
-from mcp_llm.gateway.resolution import Target, TargetResolver
-from mcp_llm.governance.fallback import parse_ref
+from mcp_llm.routing.model_listing import ModelLister
+from mcp_llm.routing.resolution import Target, TargetResolver, parse_ref
 from mcp_llm.settings import LLMSettings
 from mcp_shared.errors import ServiceError
 from mcp_shared.server.metrics import BoundedLabel

@@ -9,6 +9,12 @@ from mcp_llm.providers.registry import ProviderRegistry
 from mcp_shared.errors import InvalidRequestError
 
 
+def parse_ref(text: str) -> tuple[str | None, str]:
+    """``provider/model`` -> (provider, model); a bare model name leaves the provider to be inferred."""
+    provider, slash, model = text.partition("/")
+    return (provider, model) if slash and model else (None, text)
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """A resolved provider key and model name."""

@@ -1,0 +1,85 @@
+"""The order of the completion chain, declared once.
+
+Outer stages run once per call, the stages inside ``Fallback`` once per hop; each wraps the ones after it.
+
+1. ``Route`` — organization, target and chain first: every later stage needs them, and a name nobody
+   serves is refused before anything is counted.
+2. ``Remember`` — outside the hops: a conversation records the answer the caller got, from whichever hop.
+3. ``Fallback`` — the hop loop; it must wrap every per-hop guard so a skipped or failed hop moves on.
+4. ``Ledger`` — the outermost per-hop stage, so it sees every way a hop ends (answer, cache hit, cut
+   stream) and records what was used exactly once.
+5. ``HopChecks`` — unconfigured providers and too-small context windows are skipped before any work.
+6. ``Cache`` — before the circuit, quota and queue: a hit calls no provider, so it must neither take a
+   half-open probe (which would then record neither success nor failure and hold the circuit half-open
+   until its lease runs out) nor a token reservation nor a slot. It counts the request itself.
+7. ``Adapter`` — the provider's adapter, so an unconfigured provider fails before anything is reserved.
+8. ``Circuit`` — before quota and queue, so a call to an open circuit costs the organization nothing and
+   waits for nothing; it records the outcome of calls that reached the provider.
+9. ``Quota`` — reserve before waiting in the queue, so an organization over its limit never holds a slot.
+10. ``Queue`` — the provider's concurrency bound, held for the whole call including retries.
+11. ``Health`` — rolling latency and error rate, timed inside the queue (waiting is not the provider's fault).
+12. ``Meter`` — usage, cost, request metrics and the response, once per hop, around every retry.
+13. ``Retry`` — repeats only the provider call, never once a stream has reached the caller.
+14. ``Provide`` — the adapter call itself, bounded by the provider timeout.
+
+A new stage is one class with ``handle(attempt, call_next)`` and one line here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mcp_llm.gateway.attempt import Stage
+from mcp_llm.gateway.cache import ResponseCache
+from mcp_llm.gateway.conversations import ConversationStore
+from mcp_llm.gateway.metrics import GatewayMetrics
+from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.gateway.stages.cache import Cache
+from mcp_llm.gateway.stages.conversation import Remember
+from mcp_llm.gateway.stages.fallback import Fallback
+from mcp_llm.gateway.stages.governance import Circuit, Health, HopChecks, Ledger, Queue, Quota
+from mcp_llm.gateway.stages.provider import Adapter, Meter, Provide, Retry
+from mcp_llm.gateway.stages.routing import Route
+from mcp_llm.governance.core import Governance
+from mcp_llm.pricing import PriceBook
+from mcp_llm.providers.registry import ProviderRegistry
+from mcp_llm.routing.resolution import TargetResolver
+from mcp_llm.tokens import TokenCounter
+from mcp_shared.auth import OrganizationPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What the stages are built from."""
+
+    providers: ProviderRegistry
+    resolver: TargetResolver
+    organizations: OrganizationPolicy
+    governance: Governance
+    cache: ResponseCache
+    conversations: ConversationStore
+    tokens: TokenCounter
+    prices: PriceBook
+    retry: RetryPolicy
+    metrics: GatewayMetrics
+
+
+def stages(p: Parts) -> list[Stage]:
+    """The completion chain, outermost first (the order is explained in this module's docstring)."""
+    g = p.governance
+    return [
+        Route(p.resolver, g.planner, p.organizations, p.tokens),
+        Remember(p.conversations),
+        Fallback(p.metrics),
+        Ledger(g.ledger),
+        HopChecks(g.planner),
+        Cache(p.cache, p.metrics, g.quotas),
+        Adapter(p.providers),
+        Circuit(g.breakers),
+        Quota(g.quotas, p.prices),
+        Queue(g.queues),
+        Health(g.monitor),
+        Meter(p.metrics, p.tokens, p.prices),
+        Retry(p.retry),
+        Provide(p.metrics),
+    ]
