@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mcp_llm.providers.base import LLMProvider, ProviderConfig
+from mcp_llm.providers.recording import Recording, RecordingProvider
 from mcp_llm.settings import LLMSettings
 from mcp_shared.errors import AuthenticationError, InvalidRequestError, ProviderUnavailableError
 
@@ -233,6 +234,7 @@ class ProviderRegistry:
         self._names = {name: e.key for e in entries for name in (e.key, *e.aliases)}
         self._configs = {e.key: e.configure(settings) for e in entries}
         self._instances: dict[str, LLMProvider] = {}
+        self._recording = _recording(settings)
 
     def canonical(self, name: str) -> str:
         """The provider key for a key or alias (case-insensitive)."""
@@ -279,6 +281,8 @@ class ProviderRegistry:
                 provider=key,
             ) from exc
         instance = adapter_class(config)
+        if self._recording is not None:
+            instance = RecordingProvider(instance, self._recording)
         self._instances[key] = instance
         return instance
 
@@ -302,3 +306,12 @@ class ProviderRegistry:
             except Exception:  # closing must not stop the others from closing
                 logger.warning("closing provider %s failed", instance.key, exc_info=True)
         self._instances.clear()
+
+
+def _recording(settings: LLMSettings) -> Recording | None:
+    """The recording every adapter answers from (LLM_REPLAY_DIR) or writes to (LLM_RECORD_DIR), if any."""
+    if settings.llm_replay_dir is not None:
+        return Recording(settings.llm_replay_dir, "replay")
+    if settings.llm_record_dir is not None:
+        return Recording(settings.llm_record_dir, "record")
+    return None
