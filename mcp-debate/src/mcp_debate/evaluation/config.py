@@ -69,6 +69,8 @@ class MethodSpec(BaseModel):
                 raise ValueError(f"{self.kind} takes model, not panel")
         elif self.panel is None:
             raise ValueError(f"{self.kind} needs panel (at least two models)")
+        if self.kind == "rounds" and not self.stop_on_consensus and self.judge is None:
+            raise ValueError("rounds reaches an answer by its vote (stop_on_consensus: true) or a judge")
         if self.kind != "self-consistency" and (self.k is not None or self.match is not None):
             raise ValueError("k and match belong to self-consistency")
         return self

@@ -121,7 +121,7 @@ def _compare(a: dict[str, Any], b: dict[str, Any], note: str) -> str:
         )
     return (
         f"{better['name']} beats {worse['name']}{note} by {abs(points):.1f} points at no more tokens "
-        f"({spend})."
+        f"({more:.2f}× the tokens per item)."
     )
 
 
@@ -136,7 +136,7 @@ def markdown(report: dict[str, Any]) -> str:
         name = (
             m["name"]
             + (f" (k={m['k']})" if m["k"] else "")
-            + (f" ({m['rounds']} rounds)" if m["rounds"] else "")
+            + (f" ({m['rounds']} rounds)" if (m["rounds"] or 0) > 1 else "")
         )
         low, high = m["interval_95"]
         lines.append(
