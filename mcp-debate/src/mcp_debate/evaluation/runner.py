@@ -112,31 +112,39 @@ async def run(
     on_outcome: OnOutcome,
     stop_on_error: Callable[[Outcome], bool] = lambda _: False,
 ) -> None:
-    """Every method over every item not done yet; ``stop_on_error`` may end the run at a failed item."""
-    for method in ordered(config):
-        k = matched_k(config, method, results, items) if method.kind == "self-consistency" else None
-        todo = [i for i in items if (method.name, i.id) not in results.done]
-        queue: asyncio.Queue[Item] = asyncio.Queue()
-        for item in todo:
-            queue.put_nowait(item)
-        workers = max(1, min(config.concurrency, len(todo)))
+    """Every method over every item not done yet; ``stop_on_error`` may end the run at a failed item.
+
+    Item by item (every method on the first item, then on the second, ...), so a run stopped early
+    still compares the methods on the same items; matched self-consistency comes last.
+    """
+    plain = [m for m in ordered(config) if not (m.kind == "self-consistency" and m.k is None)]
+    stages = [plain, *([m] for m in ordered(config) if m not in plain)]
+    for stage in stages:
+        queue: asyncio.Queue[tuple[MethodSpec, int | None, Item]] = asyncio.Queue()
+        ks = {
+            m.name: matched_k(config, m, results, items) if m.kind == "self-consistency" else None
+            for m in stage
+        }
+        for item in items:
+            for method in stage:
+                if (method.name, item.id) not in results.done:
+                    queue.put_nowait((method, ks[method.name], item))
+        workers = max(1, min(config.concurrency, queue.qsize()))
         async with asyncio.TaskGroup() as group:
             for _ in range(workers):
-                group.create_task(_drain(queue, services, method, k, results, on_outcome, stop_on_error))
+                group.create_task(_drain(queue, services, results, on_outcome, stop_on_error))
 
 
 async def _drain(
-    queue: asyncio.Queue[Item],
+    queue: asyncio.Queue[tuple[MethodSpec, int | None, Item]],
     services: Services,
-    method: MethodSpec,
-    k: int | None,
     results: ResultsFolder,
     on_outcome: OnOutcome,
     stop_on_error: Callable[[Outcome], bool],
 ) -> None:
-    """One worker: items off the queue until it is empty."""
+    """One worker: (method, item) pairs off the queue until it is empty."""
     while not queue.empty():
-        item = queue.get_nowait()
+        method, k, item = queue.get_nowait()
         outcome = await run_item(services, method, item, k)
         if outcome.error is not None and stop_on_error(outcome):
             raise StoppedAtError(outcome)
