@@ -98,10 +98,10 @@ def test_jsonl_reads_items_and_names_the_bad_line(tmp_path: Path) -> None:
     ]:
         bad = tmp_path / "bad.jsonl"
         bad.write_text(json.dumps({"question": "ok", "answer": 1}) + "\n" + json.dumps(line) + "\n")
-        with pytest.raises(DatasetError, match=rf"bad.jsonl:2: {field}"):
+        with pytest.raises(DatasetError, match=rf"bad\.jsonl:2: {field}"):
             jsonl(bad)
     (tmp_path / "junk.jsonl").write_text("{not json\n")
-    with pytest.raises(DatasetError, match="junk.jsonl:1: not JSON"):
+    with pytest.raises(DatasetError, match=r"junk\.jsonl:1: not JSON"):
         jsonl(tmp_path / "junk.jsonl")
 
 
