@@ -108,7 +108,7 @@ def test_jsonl_reads_items_and_names_the_bad_line(tmp_path: Path) -> None:
 def test_config_errors_name_the_field(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("methods:\n  - {name: s, kind: single}\n")
-    with pytest.raises(ConfigError, match="methods.0: Value error, single needs model"):
+    with pytest.raises(ConfigError, match=r"methods\.0: Value error, single needs model"):
         load_config(path)
     path.write_text(
         "methods:\n  - {name: sc, kind: self-consistency, model: {provider: mock}}\n"
