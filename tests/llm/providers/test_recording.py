@@ -21,7 +21,10 @@ def registry(**env: object) -> ProviderRegistry:
 def request(question: str, temperature: float = 0.7) -> ProviderRequest:
     return ProviderRequest(
         model="mock-math-60",
-        messages=(ChatMessage(role="system", content="You are Ada."), ChatMessage(role="user", content=question)),
+        messages=(
+            ChatMessage(role="system", content="You are Ada."),
+            ChatMessage(role="user", content=question),
+        ),
         params=GenerationParams(temperature=temperature),
     )
 
