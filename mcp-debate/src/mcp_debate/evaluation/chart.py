@@ -28,7 +28,8 @@ def draw(report: dict[str, Any], stem: Path) -> list[Path]:
     axes.set_ylim(0, 100)
     axes.grid(True, alpha=0.3)
     axes.set_title(f"{report['items']} items: accuracy vs tokens")
-    axes.legend(fontsize=8, loc="best")
+    if any(m["items"] for m in report["methods"]):
+        axes.legend(fontsize=8, loc="best")
     figure.tight_layout()
     paths = []
     for suffix in (".png", ".svg"):
