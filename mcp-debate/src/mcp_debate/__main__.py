@@ -1,6 +1,7 @@
 """Command line: ``mcp-debate`` (or ``mcp-debate serve``): MCP over streamable HTTP plus plain HTTP on
 MCP_PORT; ``mcp-debate stdio``: MCP over stdin/stdout; ``mcp-debate run``: run a debate in the terminal;
-``mcp-debate keygen --organization NAME``: a new API key and the ``API_KEYS`` entry that admits it."""
+``mcp-debate keygen --organization NAME``: a new API key and the ``API_KEYS`` entry that admits it;
+``mcp-debate evaluate CONFIG``: methods (one model, self-consistency, debates) over a dataset, compared."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from mcp_debate import __version__
 from mcp_debate.cli import add_run_arguments, run_command
 from mcp_debate.cli.errors import CliError
 from mcp_debate.cli.local import embedded_llm
+from mcp_debate.evaluation.command import add_evaluate_arguments, evaluate_command
 from mcp_debate.service import DebateService
 from mcp_debate.settings import DebateSettings
 from mcp_shared.auth import keygen
@@ -41,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--database", type=Path, help="SQLite file (DATABASE_PATH)")
         sub.add_argument("--llm-url", help="mcp-llm's URL (LLM_SERVICE_URL)")
     add_run_arguments(commands.add_parser("run", help="run a debate in the terminal, streaming each turn"))
+    add_evaluate_arguments(
+        commands.add_parser("evaluate", help="compare one model, self-consistency and debates on a dataset")
+    )
     keygen_parser = commands.add_parser(
         "keygen", help="print a new API key for --organization and the API_KEYS entry that admits it"
     )
@@ -49,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = ("serve", "stdio", "run", "keygen")
+COMMANDS = ("serve", "stdio", "run", "keygen", "evaluate")
 FLAGS = {
     "mcp_host": "--host",
     "mcp_port": "--port",
@@ -65,6 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.command == "run":
         sys.exit(run_command(args))
+    if args.command == "evaluate":
+        sys.exit(evaluate_command(args))
     if args.command == "keygen":
         keygen(args.subparser, args.organization)
         return

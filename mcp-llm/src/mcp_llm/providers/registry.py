@@ -17,6 +17,7 @@ from pydantic import AliasChoices, SecretStr
 from pydantic.fields import FieldInfo
 
 from mcp_llm.providers.base import LLMProvider, ProviderConfig, ProviderProfile
+from mcp_llm.providers.recording import Recording, RecordingProvider
 from mcp_llm.settings import LLMSettings
 from mcp_shared.errors import AuthenticationError, InvalidRequestError, ProviderUnavailableError
 from mcp_shared.redaction import register_secret
@@ -286,6 +287,7 @@ class ProviderRegistry:
         self._names = {name: e.key for e in entries for name in (e.key, *e.aliases)}
         self._configs = {e.key: configure(e, settings) for e in entries}
         self._instances: dict[str, LLMProvider] = {}
+        self._recording = _recording(settings)
 
     def canonical(self, name: str) -> str:
         """The provider key for a key or alias (case-insensitive)."""
@@ -332,6 +334,8 @@ class ProviderRegistry:
                 provider=key,
             ) from exc
         instance = adapter_class(config)
+        if self._recording is not None:
+            instance = RecordingProvider(instance, self._recording)
         self._instances[key] = instance
         return instance
 
@@ -362,3 +366,12 @@ class ProviderRegistry:
             except Exception:  # closing must not stop the others from closing
                 logger.warning("closing provider %s failed", instance.key, exc_info=True)
         self._instances.clear()
+
+
+def _recording(settings: LLMSettings) -> Recording | None:
+    """The recording every adapter answers from (LLM_REPLAY_DIR) or writes to (LLM_RECORD_DIR), if any."""
+    if settings.llm_replay_dir is not None:
+        return Recording(settings.llm_replay_dir, "replay")
+    if settings.llm_record_dir is not None:
+        return Recording(settings.llm_record_dir, "record")
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import AliasChoices, Field, SecretStr
 
 from mcp_llm.settings.governance import QueueLimit, QuotaLimits
@@ -52,6 +54,13 @@ class LLMSettings(ServiceSettings):
         description="Models served by the OpenAI-compatible endpoint, listed by list_models.",
     )
     mock_latency_ms: float = Field(default=0.0, ge=0.0, description="Delay the mock provider adds per call.")
+    llm_record_dir: Path | None = Field(
+        default=None, description="Write every provider answer to <dir>/answers.jsonl (for replay)."
+    )
+    llm_replay_dir: Path | None = Field(
+        default=None,
+        description="Answer from <dir>/answers.jsonl instead of the providers; a request not in it fails.",
+    )
 
     # Provider calls.
     provider_timeout: float = Field(

@@ -1,0 +1,212 @@
+"""One item by one method, through the services: ``complete`` on mcp-llm, ``deliberate`` on mcp-debate.
+
+Every call goes through mcp-llm (directly, or from mcp-debate for a debate), so its cache, prices,
+quotas and any recording apply. Each single answer is asked as a named solver (``You are Solver 3``):
+samples of self-consistency are distinct requests, so the cache never hands one sample's answer to
+the next, and a model that varies with the asker (the mock's ``mock-math-<p>``) errs independently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mcp import Client
+
+from mcp_debate.domain.models import LLMConfig
+from mcp_debate.domain.verdict import AnswerFormat
+from mcp_debate.evaluation.checker import is_correct
+from mcp_debate.evaluation.config import MethodSpec
+from mcp_debate.evaluation.datasets import Item
+from mcp_debate.llm.errors import from_tool_error
+from mcp_debate.protocols.answers import extract, normalize
+from mcp_shared.errors import ServiceError
+
+POLL_SECONDS = 0.5
+INSTRUCTION = "Answer the question. Think briefly, then end with a line 'Final answer: <answer>'."
+
+
+@dataclass
+class Outcome:
+    """What one method made of one item."""
+
+    method: str
+    item: str
+    answer: str | None = None
+    correct: bool = False
+    tokens: int = 0
+    cost_usd: float = 0.0
+    calls: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    samples: list[str | None] = field(default_factory=list)
+    """The answers of self-consistency's samples, or of a debate's ballots."""
+    flips: dict[str, int] | None = None
+    """Multi-round debates: wrong_to_right, right_to_wrong, stayed_right, stayed_wrong (per debater)."""
+
+    def record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Services:
+    """Open MCP clients of mcp-llm and mcp-debate; a tool error comes out as its :class:`ServiceError`."""
+
+    def __init__(self, llm: Client, debate: Client) -> None:
+        self.llm = llm
+        self.debate = debate
+
+    async def call(self, client: Client, tool: str, args: dict[str, Any], service: str) -> dict[str, Any]:
+        result = await client.call_tool(tool, args)
+        if result.is_error:
+            raise from_tool_error(result, service)
+        return dict(result.structured_content or {})
+
+
+def question_text(item: Item) -> str:
+    if not item.choices:
+        return item.question
+    listed = "\n".join(f"{chr(65 + i)}. {c}" for i, c in enumerate(item.choices))
+    return f"{item.question}\n\nChoices:\n{listed}"
+
+
+def _format(item: Item) -> AnswerFormat | None:
+    return AnswerFormat(choices=item.choices) if item.choices else None
+
+
+async def run_item(services: Services, method: MethodSpec, item: Item, k: int | None = None) -> Outcome:
+    """``method`` on ``item`` (``k``: self-consistency's resolved sample count); failures become ``error``."""
+    outcome = Outcome(method.name, item.id)
+    started = time.perf_counter()
+    try:
+        if method.kind == "single":
+            assert method.model is not None
+            await _sample(services, method.model, item, "Solver", outcome)
+            outcome.answer = outcome.samples[0]
+        elif method.kind == "self-consistency":
+            assert method.model is not None
+            assert k is not None
+            for i in range(1, k + 1):
+                await _sample(services, method.model, item, f"Solver {i}", outcome)
+            outcome.answer = majority(outcome.samples)
+        else:
+            await _debate(services, method, item, outcome)
+    except ServiceError as error:
+        outcome.error = f"{error.error_type}: {error.message}"[:500]
+    outcome.seconds = round(time.perf_counter() - started, 3)
+    outcome.correct = outcome.error is None and is_correct(outcome.answer, item.answer, item.choices)
+    return outcome
+
+
+def majority(answers: list[str | None]) -> str | None:
+    """The most frequent answer (compared normalised); among equals the first given; None if none."""
+    given = [a for a in answers if a is not None]
+    if not given:
+        return None
+    counts = Counter(normalize(a) for a in given)
+    top = max(counts.values())
+    return next(a for a in given if counts[normalize(a)] == top)
+
+
+async def _sample(services: Services, model: LLMConfig, item: Item, name: str, outcome: Outcome) -> None:
+    system = f"You are {name}. {INSTRUCTION}"
+    if model.system_prompt:
+        system = f"{system}\n{model.system_prompt}"
+    args: dict[str, Any] = {
+        "provider": model.provider,
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": question_text(item)}],
+        "temperature": model.temperature,
+        "max_tokens": model.max_output_tokens,
+    }
+    if model.model:
+        args["model"] = model.model
+    reply = await services.call(services.llm, "complete", args, "mcp-llm")
+    usage = reply.get("usage") or {}
+    outcome.tokens += int(usage.get("input_tokens", 0)) + int(usage.get("output_tokens", 0))
+    outcome.cost_usd += float(reply.get("cost_usd", 0.0))
+    outcome.calls += 1
+    outcome.samples.append(extract(str(reply.get("content", "")), _format(item)))
+
+
+async def _debate(services: Services, method: MethodSpec, item: Item, outcome: Outcome) -> None:
+    panel = [
+        {"name": f"Panelist {i}", "llm_config": config.model_dump(exclude_none=True)}
+        for i, config in enumerate(method.panel or [], 1)
+    ]
+    args: dict[str, Any] = {
+        "question": question_text(item),
+        "panel": panel,
+        "protocol": method.kind,
+        "rounds": method.rounds,
+        "stop_on_consensus": method.stop_on_consensus,
+        "wait": True,
+    }
+    if method.judge is not None:
+        args["judge"] = method.judge.model_dump(exclude_none=True)
+    if item.choices:
+        args["answer_choices"] = item.choices
+    result = await services.call(services.debate, "deliberate", args, "mcp-debate")
+    debate_id = str(result["debate_id"])
+    while result.get("running"):
+        await asyncio.sleep(POLL_SECONDS)
+        view = await services.call(services.debate, "get_debate", {"debate_id": debate_id}, "mcp-debate")
+        if view.get("state") not in ("created", "running"):
+            result = await _finished(view)
+    outcome.answer = result.get("answer")
+    outcome.tokens = int(result.get("tokens", 0))
+    outcome.cost_usd = float(result.get("cost_usd", 0.0))
+    outcome.calls = int(result.get("calls", 0))
+    verdict = result.get("verdict") or {}
+    outcome.samples = [b.get("answer") for b in verdict.get("ballots", [])]
+    if result.get("state") == "failed":
+        outcome.error = f"debate {debate_id} failed: {result.get('stopped_reason')}"
+    if method.rounds > 1:
+        exported = await services.call(
+            services.debate, "export_debate", {"debate_id": debate_id, "format": "json"}, "mcp-debate"
+        )
+        outcome.flips = flips(json.loads(str(exported.get("content", "{}"))), item)
+
+
+async def _finished(view: dict[str, Any]) -> dict[str, Any]:
+    """A finished debate's view in the shape of deliberate's result."""
+    verdict = view.get("verdict") or {}
+    total = (view.get("ledger") or {}).get("total") or {}
+    return {
+        "running": False,
+        "state": view.get("state"),
+        "stopped_reason": view.get("stopped_reason"),
+        "answer": verdict.get("answer"),
+        "verdict": verdict,
+        "tokens": int(total.get("input_tokens", 0)) + int(total.get("output_tokens", 0)),
+        "cost_usd": total.get("cost_usd", 0.0),
+        "calls": total.get("calls", 0),
+    }
+
+
+def flips(export: dict[str, Any], item: Item) -> dict[str, int]:
+    """Per debater, whether its first round's answer and its last round's were right."""
+    first: dict[str, bool] = {}
+    last: dict[str, bool] = {}
+    for message in export.get("messages") or export.get("transcript") or []:
+        if message.get("kind") != "turn" or message.get("round") is None:
+            continue
+        speaker = str(message.get("speaker"))
+        if not speaker.startswith("Panelist "):
+            continue
+        right = is_correct(extract(str(message.get("content", "")), _format(item)), item.answer, item.choices)
+        first.setdefault(speaker, right)
+        last[speaker] = right
+    counts = {"wrong_to_right": 0, "right_to_wrong": 0, "stayed_right": 0, "stayed_wrong": 0}
+    for speaker, was in first.items():
+        now = last[speaker]
+        key = {
+            (False, True): "wrong_to_right",
+            (True, False): "right_to_wrong",
+            (True, True): "stayed_right",
+            (False, False): "stayed_wrong",
+        }[(was, now)]
+        counts[key] += 1
+    return counts
