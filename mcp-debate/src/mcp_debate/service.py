@@ -16,7 +16,7 @@ from mcp_debate.metrics import DebateMetrics
 from mcp_debate.orchestrator import Orchestrator
 from mcp_debate.resources import build_resources
 from mcp_debate.settings import DebateSettings
-from mcp_debate.store import Database
+from mcp_debate.store import make_database
 from mcp_debate.tools import build_tools
 from mcp_debate.watching.overview import Overview
 from mcp_debate.watching.streams import DebateStreams
@@ -63,7 +63,11 @@ class DebateService:
         self.auth = HttpAuth(settings, PROTECTED_PREFIXES, realm=self.name)
         self.sessions = SessionTokens(ttl=settings.web_session_ttl)
         self.metrics_registry = CollectorRegistry()
-        self.db = Database(settings.database_path, readers=settings.database_readers)
+        self.db = make_database(
+            settings.database_url.get_secret_value() if settings.database_url else None,
+            settings.database_path,
+            readers=settings.database_readers,
+        )
         self.llm = LLMServiceClient(
             settings.llm_mcp_url,
             max_connections=settings.llm_max_connections,
@@ -114,13 +118,11 @@ class DebateService:
             checks.append(CheckResult("llm_service", "down", detail={"url": self.llm.url, "error": reason}))
         try:
             await self.db.probe_write()
-            checks.append(CheckResult("database", "ok", detail={"path": str(self.db.path)}))
+            checks.append(CheckResult("database", "ok", detail=self.db.where()))
         except Exception as exc:
             logger.warning("database is not writable: %s", exc)
             checks.append(
-                CheckResult(
-                    "database", "down", detail={"path": str(self.db.path), "error": type(exc).__name__}
-                )
+                CheckResult("database", "down", detail={**self.db.where(), "error": type(exc).__name__})
             )
         return checks
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from mcp_shared.redaction import register_secret
 from mcp_shared.settings import ServiceSettings
@@ -19,7 +19,20 @@ class DebateSettings(ServiceSettings):
     database_path: Path = Field(
         default=Path("data/debates.db"), description="SQLite file; its folder is created when missing."
     )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/db selects PostgreSQL (for several replicas); "
+        "unset keeps the SQLite file at DATABASE_PATH.",
+    )
     database_readers: int = Field(default=4, ge=1, le=64, description="Read connections kept open.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_only(cls, value: SecretStr | None) -> SecretStr | None:
+        """Only PostgreSQL is reached by URL; the message never repeats the URL (it holds a password)."""
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must start with postgresql:// (SQLite is set with DATABASE_PATH)")
+        return value
 
     # The link to mcp-llm.
     llm_service_url: str = Field(

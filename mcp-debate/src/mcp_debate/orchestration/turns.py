@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass, replace
-
-import aiosqlite
 
 from mcp_debate.context import prompts
 from mcp_debate.context.manager import Ready
@@ -48,6 +45,7 @@ from mcp_debate.store import debates as debate_rows
 from mcp_debate.store import messages as message_rows
 from mcp_debate.store import snapshots as snapshot_rows
 from mcp_debate.store import summaries as summary_rows
+from mcp_debate.store.connection import Connection, ConstraintError
 from mcp_shared.errors import (
     ErrorType,
     InternalError,
@@ -293,13 +291,11 @@ class TurnRunner:
                     verdict=after.verdict,
                     ballots=after.ballots,
                 )
-        except sqlite3.IntegrityError as exc:
+        except ConstraintError as exc:
             return await self._taken_elsewhere(debate.id, turn, exc)
         return TurnOutcome(message, after.model_copy(update={"state": state, "run_target": run_target}))
 
-    async def _settle(
-        self, conn: aiosqlite.Connection, debate: Debate, draft: _TurnDraft, turn: int
-    ) -> Debate:
+    async def _settle(self, conn: Connection, debate: Debate, draft: _TurnDraft, turn: int) -> Debate:
         """The debate after this step: its ballots, whether the rounds stop, the verdict once they have."""
         spoken = draft.spoken
         after = debate.model_copy(
@@ -357,7 +353,7 @@ class TurnRunner:
             return TurnOutcome(None, after)
         return await self._run(debate.id, on_delta)  # the judge's verdict, or a step another process took
 
-    async def _taken_elsewhere(self, debate_id: str, turn: int, exc: sqlite3.IntegrityError) -> TurnOutcome:
+    async def _taken_elsewhere(self, debate_id: str, turn: int, exc: ConstraintError) -> TurnOutcome:
         """Another process committed this turn first: its message is the turn's message."""
         async with self.db.read() as conn:
             message = await message_rows.for_turn(conn, debate_id, turn)
