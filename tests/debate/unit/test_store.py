@@ -12,12 +12,12 @@ import pytest
 from mcp_debate.domain.models import Debate
 from mcp_debate.domain.states import DebateState
 from mcp_debate.store import ConstraintError, Database
-from mcp_debate.store.connection import scalar
-from mcp_debate.store.postgres import PostgresDatabase, numbered
-from mcp_debate.store.sqlite import SqliteDatabase
 from mcp_debate.store import debates as debate_rows
 from mcp_debate.store import messages as message_rows
+from mcp_debate.store.connection import scalar
 from mcp_debate.store.migrations import LATEST_VERSION, MIGRATIONS, SchemaTooNewError
+from mcp_debate.store.postgres import PostgresDatabase, numbered
+from mcp_debate.store.sqlite import SqliteDatabase
 from tests.debate.unit.factories import NOW, participant
 from tests.postgres import PostgresServer
 
