@@ -89,6 +89,8 @@ class DebateService:
             verify_ratio=settings.context_verify_ratio,
             run_retry_window=settings.run_retry_window,
             deliberate_wait=settings.deliberate_max_wait,
+            lease_duration=settings.lease_duration,
+            lease_heartbeat=settings.lease_heartbeat,
         )
         self.tools = ToolRegistry(
             with_app(build_tools(self.orchestrator), self.orchestrator),
@@ -100,7 +102,14 @@ class DebateService:
     async def start(self) -> None:
         await self.db.open()
         if self.settings.resume_runs_on_start:
-            await self.orchestrator.runner.resume_all()
+            if self.db.dialect == "sqlite":
+                # Embedded: the runs under way and their leases were this service's before it stopped
+                # (a second process sharing the file may run a turn in flight twice, as before leases).
+                await self.orchestrator.leases.clear()
+                await self.orchestrator.runner.resume_all()
+            else:  # shared: runs other replicas drive stay theirs; only runs nobody drives are taken
+                await self.orchestrator.sweeper.sweep()
+            self.orchestrator.sweeper.start()
 
     async def stop(self) -> None:
         self.subscriptions.close()

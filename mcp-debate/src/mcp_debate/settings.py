@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from mcp_shared.redaction import register_secret
 from mcp_shared.settings import ServiceSettings
@@ -71,6 +71,18 @@ class DebateSettings(ServiceSettings):
         description="Seconds a run keeps retrying a turn that fails for a passing reason (mcp-llm down); "
         "then the debate is failed, and resume_debate continues it.",
     )
+    lease_duration: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a claim on a turn or a run stays valid without a heartbeat: how long a dead "
+        "replica's debates wait before another replica takes them over.",
+    )
+    lease_heartbeat: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds between renewals of this process's leases (and looks for runs nobody drives); "
+        "below LEASE_DURATION.",
+    )
     resume_runs_on_start: bool = Field(
         default=True, description="Continue runs that were in progress when the service stopped."
     )
@@ -100,3 +112,10 @@ class DebateSettings(ServiceSettings):
         """The MCP endpoint of mcp-llm, whether the setting names the base URL or the endpoint."""
         url = self.llm_service_url.rstrip("/")
         return url if url.endswith("/mcp") else f"{url}/mcp"
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> DebateSettings:
+        """A heartbeat slower than the lease would let live leases expire and turns run twice."""
+        if self.lease_heartbeat >= self.lease_duration:
+            raise ValueError("LEASE_HEARTBEAT must be below LEASE_DURATION")
+        return self

@@ -22,6 +22,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 
 from mcp_debate.context import prompts
 from mcp_debate.context.manager import Ready
@@ -35,6 +36,7 @@ from mcp_debate.llm.client import DeltaSink
 from mcp_debate.metrics import DebateMetrics
 from mcp_debate.orchestration.budgets import BudgetGate
 from mcp_debate.orchestration.contexts import ContextAssembler
+from mcp_debate.orchestration.leases import Leases, run_leased_turn
 from mcp_debate.orchestration.lookup import require_debate
 from mcp_debate.orchestration.structured_steps import Spoken, StructuredSpeaker
 from mcp_debate.protocols import progress
@@ -88,8 +90,11 @@ class TurnRunner:
         metrics: DebateMetrics,
         gate: BudgetGate,
         hub: DebateHub | None = None,
+        leases: Leases | None = None,
     ) -> None:
         self.db = db
+        self.leases = leases
+        """Claims on turns shared with other replicas; None runs turns without asking the database."""
         self.hub = hub
         """Where the text of a turn goes while it is written, when someone watches the debate."""
         self.llm = llm
@@ -104,7 +109,7 @@ class TurnRunner:
         task = self._inflight.get(debate_id)
         joined = task is not None
         if task is None:
-            task = asyncio.create_task(self._run(debate_id, on_delta), name=f"turn-{debate_id}")
+            task = asyncio.create_task(self._leased(debate_id, on_delta), name=f"turn-{debate_id}")
             self._inflight[debate_id] = task
             task.add_done_callback(lambda t: self._forget(debate_id, t))
         try:
@@ -119,6 +124,24 @@ class TurnRunner:
             self.metrics.turns.labels("joined").inc()
             return replace(outcome, joined=True)
         return outcome
+
+    async def _leased(self, debate_id: str, on_delta: DeltaSink | None) -> TurnOutcome:
+        """The turn under its lease, or the turn another replica runs (see orchestration.leases)."""
+        if self.leases is None:
+            return await self._run(debate_id, on_delta)
+        return await run_leased_turn(
+            self.leases,
+            debate_id,
+            lambda: self._run(debate_id, on_delta),
+            partial(self._committed, debate_id),
+        )
+
+    async def _committed(self, debate_id: str, turn: int) -> TurnOutcome | None:
+        async with self.db.read() as conn:
+            message = await message_rows.for_turn(conn, debate_id, turn)
+            return (
+                None if message is None else TurnOutcome(message, await require_debate(conn, debate_id), True)
+            )
 
     def abandon(self, debate_id: str) -> None:
         """Stop the turn in flight for a debate (it was cancelled); nothing of it is written."""

@@ -182,7 +182,17 @@ _V3 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
+_V4 = Migration(
+    4,
+    "leases: which process runs a turn, which drives a run",
+    (
+        # name: 'turn:<debate>:<turn>' or 'run:<debate>'; expires_at: seconds since the epoch by the
+        # database's clock, so replicas never compare their own clocks.
+        "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
