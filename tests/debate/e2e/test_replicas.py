@@ -67,8 +67,8 @@ def state_of(server: ServiceProcess, debate_id: str) -> str:
 @pytest.fixture
 def cluster(postgres_server: PostgresServer, tmp_path: Path):
     url = postgres_server.create_database()
-    llm = llm_process().start()
-    replicas = [replica(llm, url, tmp_path, f"mcp-debate-{i}").start() for i in (1, 2)]
+    llm = llm_process().start(timeout=90)
+    replicas = [replica(llm, url, tmp_path, f"mcp-debate-{i}").start(timeout=90) for i in (1, 2)]
     yield llm, replicas, url
     for proc in replicas:
         proc.stop()
@@ -126,4 +126,9 @@ def test_a_killed_replicas_runs_finish_on_the_other_without_a_resume_call(cluste
     turns = stored_turns(url)
     assert turns == sorted((d, t) for d in ids for t in range(1, 9))  # every turn once, none lost
     assert "taking over" in survivor.log_text()
-    print(f"\nfirst turn after the SIGKILL committed {resumed_after:.1f} s later; {llm_calls(llm):.0f} calls")
+    calls = llm_calls(llm)
+    print(
+        f"\nfirst turn after the SIGKILL committed {resumed_after:.1f} s later; {calls:.0f} calls, 24 turns"
+    )
+    # The dead replica's turns in flight (one per debate at most) were paid and lost: run again.
+    assert len(turns) <= calls <= len(turns) + len(ids)
