@@ -79,7 +79,9 @@ def debate_args(i: int) -> dict[str, Any]:
 
 
 async def drive(replicas: list[str], debates: int) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=debates + 10, max_keepalive_connections=debates + 10)
+    # A fresh connection per call: a kept-alive one the server closes just as a call goes out fails that
+    # call with ReadError (a race of the client's, not an error of the service), and calls are not retried.
+    limits = httpx.Limits(max_connections=debates + 10, max_keepalive_connections=0)
     async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(300)) as http:
         creating = asyncio.Semaphore(50)
 
