@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from mcp_shared.redaction import register_secret
 from mcp_shared.settings import ServiceSettings
@@ -12,6 +13,9 @@ from mcp_shared.settings import ServiceSettings
 
 class DebateSettings(ServiceSettings):
     """Configuration of the debate service; names match the environment variables (case-insensitive)."""
+
+    # A refused value is never repeated in the error: DATABASE_URL carries a password.
+    model_config = SettingsConfigDict(**ServiceSettings.model_config, hide_input_in_errors=True)
 
     mcp_port: int = Field(default=5002, ge=1, le=65535)
 
