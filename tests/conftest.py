@@ -21,6 +21,7 @@ import pytest
 
 from tests.fakes.openai_api import openai_app
 from tests.fakes.server import FakeServer, Script, free_port
+from tests.postgres import PostgresServer, require_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = Path(tempfile.gettempdir()) / "mcp-tests"
@@ -289,6 +290,18 @@ def llm_server_redis(redis_server: RedisServer) -> Iterator[ServiceProcess]:
     proc = llm_process(REDIS_URL=redis_server.url, REDIS_RETRY_INTERVAL="0.2").start()
     yield proc
     proc.stop()
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One private PostgreSQL server for the session; tests take a fresh database from it."""
+    require_postgres()
+    server = PostgresServer().start()
+    yield server
+    server.stop()
 
 
 # -- mcp-debate processes -----------------------------------------------------------------------

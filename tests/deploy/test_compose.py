@@ -64,7 +64,10 @@ ALL_NAMES = set().union(*(setting_names(c) for c in SERVICES.values())) | COMPOS
 
 
 def compose_config(
-    tmp_path: Path, settings: dict[str, str] | None = None, env_file: Path | None = None
+    tmp_path: Path,
+    settings: dict[str, str] | None = None,
+    env_file: Path | None = None,
+    file: str = "docker-compose.yml",
 ) -> dict[str, Any]:
     """`docker-compose config` with ``settings`` (or ``env_file``) as the .env file, and none of them in
     the environment."""
@@ -78,7 +81,7 @@ def compose_config(
         env_file.write_text("".join(f"{key}={value}\n" for key, value in (settings or {}).items()))
     env = {k: v for k, v in os.environ.items() if k.upper() not in ALL_NAMES}
     result = subprocess.run(
-        [binary, "--env-file", str(env_file), "-f", str(ROOT / "docker-compose.yml"), "config"],
+        [binary, "--env-file", str(env_file), "-f", str(ROOT / file), "config"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -12,10 +12,12 @@ from mcp_debate.orchestration.budgets import BudgetGate
 from mcp_debate.orchestration.contexts import ContextAssembler
 from mcp_debate.orchestration.creation import CreateDebateArgs, create_debate
 from mcp_debate.orchestration.debate_summaries import DebateSummaries
+from mcp_debate.orchestration.leases import Leases
 from mcp_debate.orchestration.lifecycle import Lifecycle
 from mcp_debate.orchestration.lookup import require_owned
 from mcp_debate.orchestration.queries import Queries
 from mcp_debate.orchestration.runs import DebateRunner
+from mcp_debate.orchestration.takeover import RunSweeper
 from mcp_debate.orchestration.turns import TurnRunner
 from mcp_debate.protocols import prompts as protocol_prompts
 from mcp_debate.store import Database
@@ -34,8 +36,11 @@ class Orchestrator:
         verify_ratio: float = 0.7,
         run_retry_window: float = 60.0,
         deliberate_wait: float = 45.0,
+        lease_duration: float = 30.0,
+        lease_heartbeat: float = 10.0,
     ) -> None:
         self.db = db
+        self.leases = Leases(db, lease_duration, lease_heartbeat)
         self.hub = DebateHub()
         db.on_commit = self.hub.committed
         self.llm = llm
@@ -45,8 +50,11 @@ class Orchestrator:
         self.contexts = ContextManager(margin=margin, roles=protocol_prompts.adapt)
         maker = SummaryMaker(llm)
         assembler = ContextAssembler(db, llm, self.contexts, maker, metrics, verify_ratio)
-        self.turns = TurnRunner(db, llm, assembler, metrics, BudgetGate(db, self.contexts), self.hub)
-        self.runner = DebateRunner(db, self.turns, metrics, patience=run_retry_window)
+        self.turns = TurnRunner(
+            db, llm, assembler, metrics, BudgetGate(db, self.contexts), self.hub, self.leases
+        )
+        self.runner = DebateRunner(db, self.turns, metrics, patience=run_retry_window, leases=self.leases)
+        self.sweeper = RunSweeper(self.leases, self.runner)
         self.lifecycle = Lifecycle(db, self.runner)
         self.queries = Queries(db, self.runner, self.contexts)
         self.summaries = DebateSummaries(db, maker, self.contexts, metrics)
@@ -62,5 +70,6 @@ class Orchestrator:
 
     async def aclose(self) -> None:
         """Stop runs and turns in flight (their progress is kept: runs resume at the next start)."""
+        await self.sweeper.aclose()
         await self.runner.aclose()
         await self.turns.aclose()

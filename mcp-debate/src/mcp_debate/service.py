@@ -16,7 +16,7 @@ from mcp_debate.metrics import DebateMetrics
 from mcp_debate.orchestrator import Orchestrator
 from mcp_debate.resources import build_resources
 from mcp_debate.settings import DebateSettings
-from mcp_debate.store import Database
+from mcp_debate.store import make_database
 from mcp_debate.tools import build_tools
 from mcp_debate.watching.overview import Overview
 from mcp_debate.watching.streams import DebateStreams
@@ -63,7 +63,11 @@ class DebateService:
         self.auth = HttpAuth(settings, PROTECTED_PREFIXES, realm=self.name)
         self.sessions = SessionTokens(ttl=settings.web_session_ttl)
         self.metrics_registry = CollectorRegistry()
-        self.db = Database(settings.database_path, readers=settings.database_readers)
+        self.db = make_database(
+            settings.database_url.get_secret_value() if settings.database_url else None,
+            settings.database_path,
+            readers=settings.database_readers,
+        )
         self.llm = LLMServiceClient(
             settings.llm_mcp_url,
             max_connections=settings.llm_max_connections,
@@ -85,6 +89,8 @@ class DebateService:
             verify_ratio=settings.context_verify_ratio,
             run_retry_window=settings.run_retry_window,
             deliberate_wait=settings.deliberate_max_wait,
+            lease_duration=settings.lease_duration,
+            lease_heartbeat=settings.lease_heartbeat,
         )
         self.tools = ToolRegistry(
             with_app(build_tools(self.orchestrator), self.orchestrator),
@@ -96,7 +102,14 @@ class DebateService:
     async def start(self) -> None:
         await self.db.open()
         if self.settings.resume_runs_on_start:
-            await self.orchestrator.runner.resume_all()
+            if self.db.dialect == "sqlite":
+                # Embedded: the runs under way and their leases were this service's before it stopped
+                # (a second process sharing the file may run a turn in flight twice, as before leases).
+                await self.orchestrator.leases.clear()
+                await self.orchestrator.runner.resume_all()
+            else:  # shared: runs other replicas drive stay theirs; only runs nobody drives are taken
+                await self.orchestrator.sweeper.sweep()
+            self.orchestrator.sweeper.start()
 
     async def stop(self) -> None:
         self.subscriptions.close()
@@ -114,13 +127,11 @@ class DebateService:
             checks.append(CheckResult("llm_service", "down", detail={"url": self.llm.url, "error": reason}))
         try:
             await self.db.probe_write()
-            checks.append(CheckResult("database", "ok", detail={"path": str(self.db.path)}))
+            checks.append(CheckResult("database", "ok", detail=self.db.where()))
         except Exception as exc:
             logger.warning("database is not writable: %s", exc)
             checks.append(
-                CheckResult(
-                    "database", "down", detail={"path": str(self.db.path), "error": type(exc).__name__}
-                )
+                CheckResult("database", "down", detail={**self.db.where(), "error": type(exc).__name__})
             )
         return checks
 

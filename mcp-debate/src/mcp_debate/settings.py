@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from mcp_shared.redaction import register_secret
 from mcp_shared.settings import ServiceSettings
@@ -13,13 +14,29 @@ from mcp_shared.settings import ServiceSettings
 class DebateSettings(ServiceSettings):
     """Configuration of the debate service; names match the environment variables (case-insensitive)."""
 
+    # A refused value is never repeated in the error: DATABASE_URL carries a password.
+    model_config = SettingsConfigDict(**ServiceSettings.model_config, hide_input_in_errors=True)
+
     mcp_port: int = Field(default=5002, ge=1, le=65535)
 
     # Storage.
     database_path: Path = Field(
         default=Path("data/debates.db"), description="SQLite file; its folder is created when missing."
     )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/db selects PostgreSQL (for several replicas); "
+        "unset keeps the SQLite file at DATABASE_PATH.",
+    )
     database_readers: int = Field(default=4, ge=1, le=64, description="Read connections kept open.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_only(cls, value: SecretStr | None) -> SecretStr | None:
+        """Only PostgreSQL is reached by URL; the message never repeats the URL (it holds a password)."""
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must start with postgresql:// (SQLite is set with DATABASE_PATH)")
+        return value
 
     # The link to mcp-llm.
     llm_service_url: str = Field(
@@ -58,6 +75,18 @@ class DebateSettings(ServiceSettings):
         description="Seconds a run keeps retrying a turn that fails for a passing reason (mcp-llm down); "
         "then the debate is failed, and resume_debate continues it.",
     )
+    lease_duration: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a claim on a turn or a run stays valid without a heartbeat: how long a dead "
+        "replica's debates wait before another replica takes them over.",
+    )
+    lease_heartbeat: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds between renewals of this process's leases (and looks for runs nobody drives); "
+        "below LEASE_DURATION.",
+    )
     resume_runs_on_start: bool = Field(
         default=True, description="Continue runs that were in progress when the service stopped."
     )
@@ -87,3 +116,10 @@ class DebateSettings(ServiceSettings):
         """The MCP endpoint of mcp-llm, whether the setting names the base URL or the endpoint."""
         url = self.llm_service_url.rstrip("/")
         return url if url.endswith("/mcp") else f"{url}/mcp"
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> DebateSettings:
+        """A heartbeat slower than the lease would let live leases expire and turns run twice."""
+        if self.lease_heartbeat >= self.lease_duration:
+            raise ValueError("LEASE_HEARTBEAT must be below LEASE_DURATION")
+        return self

@@ -1,4 +1,5 @@
-"""Storage on a real SQLite file: migrations, pragmas, constraints, parameters, transactions."""
+"""Storage on both stores, a real SQLite file and a real PostgreSQL server: migrations, constraints,
+parameters, transactions. The same tests run against each (the ``db`` fixture is parametrized)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ import pytest
 
 from mcp_debate.domain.models import Debate
 from mcp_debate.domain.states import DebateState
-from mcp_debate.store import Database
+from mcp_debate.store import ConstraintError, Database
 from mcp_debate.store import debates as debate_rows
 from mcp_debate.store import messages as message_rows
+from mcp_debate.store.connection import scalar
 from mcp_debate.store.migrations import LATEST_VERSION, MIGRATIONS, SchemaTooNewError
+from mcp_debate.store.postgres import PostgresDatabase, numbered
+from mcp_debate.store.sqlite import SqliteDatabase
 from tests.debate.unit.factories import NOW, participant
+from tests.postgres import PostgresServer
 
 HOSTILE = "Robert'); DROP TABLE debates; --"
 
@@ -34,28 +39,66 @@ def a_debate(debate_id: str = "deb_1", name: str = "Test") -> Debate:
     )
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "sub" / "debates.db", readers=2)
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    database: Database
+    if request.param == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        database = PostgresDatabase(server.create_database(), readers=2)
+    else:
+        database = SqliteDatabase(tmp_path / "sub" / "debates.db", readers=2)
     await database.open()
     yield database
     await database.close()
 
 
+def same_database(db: Database) -> Database:
+    """Another handle on the database ``db`` uses, as a second process would open it."""
+    if isinstance(db, PostgresDatabase):
+        return PostgresDatabase(db.url)
+    assert isinstance(db, SqliteDatabase)
+    return SqliteDatabase(db.path)
+
+
 async def test_opening_creates_the_folder_migrates_and_sets_wal_and_foreign_keys(db: Database) -> None:
+    if not isinstance(db, SqliteDatabase):
+        pytest.skip("SQLite's file and pragmas")
     assert db.path.exists()
     assert db.schema_version == LATEST_VERSION
     async with db.read() as conn:
-        assert (await (await conn.execute("PRAGMA journal_mode")).fetchone())[0] == "wal"
-        assert (await (await conn.execute("PRAGMA foreign_keys")).fetchone())[0] == 1
-        rows = await (await conn.execute("SELECT version FROM schema_migrations")).fetchall()
+        assert await scalar(conn, "PRAGMA journal_mode") == "wal"
+        assert await scalar(conn, "PRAGMA foreign_keys") == 1
+        rows = await conn.fetch("SELECT version FROM schema_migrations")
         assert [r[0] for r in rows] == list(range(1, LATEST_VERSION + 1))
+
+
+async def test_every_migration_is_recorded_once(db: Database) -> None:
+    assert db.schema_version == LATEST_VERSION
+    async with db.read() as conn:
+        rows = await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")
+    assert [r[0] for r in rows] == list(range(1, LATEST_VERSION + 1))
+
+
+async def test_two_processes_opening_at_once_migrate_once(db: Database) -> None:
+    others = [same_database(db) for _ in range(3)]
+    await asyncio.gather(*(other.open() for other in others))
+    try:
+        assert {other.schema_version for other in others} == {LATEST_VERSION}
+    finally:
+        for other in others:
+            await other.close()
+
+
+def test_placeholders_are_numbered_outside_string_literals() -> None:
+    assert numbered("SELECT ? WHERE a = '?' AND b = 'it''s ?' AND c = ?") == (
+        "SELECT $1 WHERE a = '?' AND b = 'it''s ?' AND c = $2"
+    )
 
 
 async def test_migrating_again_changes_nothing(db: Database, tmp_path: Path) -> None:
     async with db.write() as conn:
         await debate_rows.insert(conn, a_debate())
-    again = Database(db.path)
+    again = same_database(db)
     await again.open()
     try:
         assert again.schema_version == LATEST_VERSION
@@ -71,7 +114,7 @@ async def test_a_database_from_a_newer_version_is_refused(db: Database) -> None:
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', ?)",
             (LATEST_VERSION + 1, NOW),
         )
-    newer = Database(db.path)
+    newer = same_database(db)
     with pytest.raises(SchemaTooNewError, match="newer than this mcp-debate"):
         await newer.open()
     await newer.close()
@@ -101,7 +144,7 @@ async def test_one_message_per_turn_whoever_writes_it(db: Database) -> None:
     }
     async with db.write() as conn:
         first = await message_rows.insert(conn, **fields)  # type: ignore[arg-type]
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+    with pytest.raises(ConstraintError):
         async with db.write() as conn:
             await message_rows.insert(conn, **{**fields, "content": "b"})  # type: ignore[arg-type]
     async with db.read() as conn:
@@ -121,13 +164,13 @@ async def test_constraints_reject_inconsistent_rows(db: Database) -> None:
         {"kind": "external", "round": 1, "turn": 1, "participant": 0},
     ]
     for extra in bad:
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(ConstraintError):
             async with db.write() as conn:
                 await message_rows.insert(conn, debate_id="deb_1", speaker="x", content="y", **extra)  # type: ignore[arg-type]
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(ConstraintError):
         async with db.write() as conn:
             await conn.execute("UPDATE debates SET state = 'sleeping' WHERE id = 'deb_1'")
-    with pytest.raises(sqlite3.IntegrityError):  # participant names are unique per debate, whatever the case
+    with pytest.raises(ConstraintError):  # participant names are unique per debate, whatever the case
         async with db.write() as conn:
             await debate_rows.insert(
                 conn,
@@ -171,8 +214,7 @@ async def test_deleting_a_debate_cascades(db: Database) -> None:
         await conn.execute("DELETE FROM debates WHERE id = ?", ("deb_1",))
     async with db.read() as conn:
         assert await message_rows.count(conn, "deb_1") == 0
-        left = await (await conn.execute("SELECT COUNT(*) FROM participants")).fetchone()
-        assert left[0] == 0
+        assert await scalar(conn, "SELECT COUNT(*) FROM participants") == 0
 
 
 async def test_a_read_cancelled_while_it_begins_leaves_no_open_transaction_behind(db: Database) -> None:
@@ -210,7 +252,7 @@ async def test_debates_stored_before_organizations_existed_belong_to_the_default
             "VALUES ('deb_old', 'Old', 'Topic', '[]', 1, 'created', ?, ?)",
             (NOW, NOW),
         )
-    db = Database(path)
+    db = SqliteDatabase(path)
     await db.open()
     try:
         assert db.schema_version == LATEST_VERSION

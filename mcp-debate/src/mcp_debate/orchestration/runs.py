@@ -27,6 +27,7 @@ from mcp_debate.domain.models import Debate, Message
 from mcp_debate.domain.states import Action, DebateState, transition
 from mcp_debate.llm.errors import is_retryable
 from mcp_debate.metrics import DebateMetrics
+from mcp_debate.orchestration.leases import Leases
 from mcp_debate.orchestration.lookup import require_debate
 from mcp_debate.orchestration.turns import TurnRunner
 from mcp_debate.store import Database
@@ -53,9 +54,16 @@ class DebateRunner:
     """Background runs, at most one per debate in this process."""
 
     def __init__(
-        self, db: Database, turns: TurnRunner, metrics: DebateMetrics, patience: float = 60.0
+        self,
+        db: Database,
+        turns: TurnRunner,
+        metrics: DebateMetrics,
+        patience: float = 60.0,
+        leases: Leases | None = None,
     ) -> None:
         self.db = db
+        self.leases = leases
+        """Run leases: another replica drives this process's runs on once they expire."""
         self.patience = patience
         """Seconds a run keeps retrying a turn that fails for reasons waiting can fix."""
         self.turns = turns
@@ -87,7 +95,7 @@ class DebateRunner:
         if debate_id in self._tasks:
             self._again.add(debate_id)
         else:
-            task = asyncio.create_task(self._drive(debate_id), name=f"run-{debate_id}")
+            task = asyncio.create_task(self._owned_drive(debate_id), name=f"run-{debate_id}")
             self._tasks[debate_id] = task
             self.metrics.active_runs.inc()
             task.add_done_callback(lambda t: self._finished(debate_id, t))
@@ -147,6 +155,20 @@ class DebateRunner:
         elif task.exception() is not None:
             logger.error("run of %s crashed", debate_id, exc_info=task.exception())
             self._publish(debate_id, RunEvent(stopped="error"))
+
+    async def _owned_drive(self, debate_id: str) -> None:
+        """Drive the run holding its lease (kept alive by a heartbeat) so replicas know it has a driver.
+
+        Another replica may drive the same debate at once (both were asked to): each turn still runs
+        once, under its turn lease, and both report every turn to their own watchers.
+        """
+        if self.leases is None:
+            await self._drive(debate_id)
+            return
+        name = f"run:{debate_id}"
+        await self.leases.claim(name)
+        async with self.leases.kept(name):
+            await self._drive(debate_id)
 
     async def _drive(self, debate_id: str) -> None:
         failing_since: float | None = None

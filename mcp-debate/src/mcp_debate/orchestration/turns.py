@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass, replace
-
-import aiosqlite
+from functools import partial
 
 from mcp_debate.context import prompts
 from mcp_debate.context.manager import Ready
@@ -38,6 +36,7 @@ from mcp_debate.llm.client import DeltaSink
 from mcp_debate.metrics import DebateMetrics
 from mcp_debate.orchestration.budgets import BudgetGate
 from mcp_debate.orchestration.contexts import ContextAssembler
+from mcp_debate.orchestration.leases import Leases, run_leased_turn
 from mcp_debate.orchestration.lookup import require_debate
 from mcp_debate.orchestration.structured_steps import Spoken, StructuredSpeaker
 from mcp_debate.protocols import progress
@@ -48,6 +47,7 @@ from mcp_debate.store import debates as debate_rows
 from mcp_debate.store import messages as message_rows
 from mcp_debate.store import snapshots as snapshot_rows
 from mcp_debate.store import summaries as summary_rows
+from mcp_debate.store.connection import Connection, ConstraintError
 from mcp_shared.errors import (
     ErrorType,
     InternalError,
@@ -90,8 +90,11 @@ class TurnRunner:
         metrics: DebateMetrics,
         gate: BudgetGate,
         hub: DebateHub | None = None,
+        leases: Leases | None = None,
     ) -> None:
         self.db = db
+        self.leases = leases
+        """Claims on turns shared with other replicas; None runs turns without asking the database."""
         self.hub = hub
         """Where the text of a turn goes while it is written, when someone watches the debate."""
         self.llm = llm
@@ -106,7 +109,7 @@ class TurnRunner:
         task = self._inflight.get(debate_id)
         joined = task is not None
         if task is None:
-            task = asyncio.create_task(self._run(debate_id, on_delta), name=f"turn-{debate_id}")
+            task = asyncio.create_task(self._leased(debate_id, on_delta), name=f"turn-{debate_id}")
             self._inflight[debate_id] = task
             task.add_done_callback(lambda t: self._forget(debate_id, t))
         try:
@@ -121,6 +124,24 @@ class TurnRunner:
             self.metrics.turns.labels("joined").inc()
             return replace(outcome, joined=True)
         return outcome
+
+    async def _leased(self, debate_id: str, on_delta: DeltaSink | None) -> TurnOutcome:
+        """The turn under its lease, or the turn another replica runs (see orchestration.leases)."""
+        if self.leases is None:
+            return await self._run(debate_id, on_delta)
+        return await run_leased_turn(
+            self.leases,
+            debate_id,
+            lambda: self._run(debate_id, on_delta),
+            partial(self._committed, debate_id),
+        )
+
+    async def _committed(self, debate_id: str, turn: int) -> TurnOutcome | None:
+        async with self.db.read() as conn:
+            message = await message_rows.for_turn(conn, debate_id, turn)
+            return (
+                None if message is None else TurnOutcome(message, await require_debate(conn, debate_id), True)
+            )
 
     def abandon(self, debate_id: str) -> None:
         """Stop the turn in flight for a debate (it was cancelled); nothing of it is written."""
@@ -293,13 +314,11 @@ class TurnRunner:
                     verdict=after.verdict,
                     ballots=after.ballots,
                 )
-        except sqlite3.IntegrityError as exc:
+        except ConstraintError as exc:
             return await self._taken_elsewhere(debate.id, turn, exc)
         return TurnOutcome(message, after.model_copy(update={"state": state, "run_target": run_target}))
 
-    async def _settle(
-        self, conn: aiosqlite.Connection, debate: Debate, draft: _TurnDraft, turn: int
-    ) -> Debate:
+    async def _settle(self, conn: Connection, debate: Debate, draft: _TurnDraft, turn: int) -> Debate:
         """The debate after this step: its ballots, whether the rounds stop, the verdict once they have."""
         spoken = draft.spoken
         after = debate.model_copy(
@@ -357,7 +376,7 @@ class TurnRunner:
             return TurnOutcome(None, after)
         return await self._run(debate.id, on_delta)  # the judge's verdict, or a step another process took
 
-    async def _taken_elsewhere(self, debate_id: str, turn: int, exc: sqlite3.IntegrityError) -> TurnOutcome:
+    async def _taken_elsewhere(self, debate_id: str, turn: int, exc: ConstraintError) -> TurnOutcome:
         """Another process committed this turn first: its message is the turn's message."""
         async with self.db.read() as conn:
             message = await message_rows.for_turn(conn, debate_id, turn)

@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
 from pydantic import TypeAdapter
 
 from mcp_debate.domain import schedule
@@ -15,7 +14,7 @@ from mcp_debate.domain.models import Debate, DebateListItem, EndReason, LLMConfi
 from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import AnswerFormat, Ballot, Verdict
 from mcp_debate.store.changes import note
-from mcp_debate.store.database import row, rows, scalar
+from mcp_debate.store.connection import Connection, Dialect, Row, row, rows, scalar
 
 _DEBATE_COLUMNS = (
     "id, name, topic, rules, max_rounds, state, turns_taken, run_target, last_error, summarizer, "
@@ -28,6 +27,9 @@ _PARTICIPANT_COLUMNS = (
 )
 
 
+# SQLite 3.40 (Debian 12) has no string_agg; PostgreSQL has no group_concat.
+_ROLES: dict[Dialect, str] = {"sqlite": "group_concat(p.role)", "postgres": "string_agg(p.role, ',')"}
+
 _BALLOTS = TypeAdapter(list[Ballot])
 
 
@@ -35,7 +37,7 @@ def _placeholders(columns: str) -> str:
     return ", ".join("?" for _ in columns.split(","))
 
 
-async def insert(conn: aiosqlite.Connection, debate: Debate) -> None:
+async def insert(conn: Connection, debate: Debate) -> None:
     await conn.execute(
         f"INSERT INTO debates ({_DEBATE_COLUMNS}) VALUES ({_placeholders(_DEBATE_COLUMNS)})",  # noqa: S608
         (
@@ -99,7 +101,7 @@ def stopped_reason(state: DebateState, end_reason: EndReason | None) -> StoppedR
     return end_reason
 
 
-def _debate(row: aiosqlite.Row, participants: list[Participant]) -> Debate:
+def _debate(row: Row, participants: list[Participant]) -> Debate:
     state = DebateState(row["state"])
     return Debate(
         id=row["id"],
@@ -131,7 +133,7 @@ def _debate(row: aiosqlite.Row, participants: list[Participant]) -> Debate:
     )
 
 
-async def get(conn: aiosqlite.Connection, debate_id: str) -> Debate | None:
+async def get(conn: Connection, debate_id: str) -> Debate | None:
     found = await row(conn, f"SELECT {_DEBATE_COLUMNS} FROM debates WHERE id = ?", (debate_id,))  # noqa: S608
     if found is None:
         return None
@@ -143,14 +145,14 @@ async def get(conn: aiosqlite.Connection, debate_id: str) -> Debate | None:
     return _debate(found, [Participant(**dict(r)) for r in people])
 
 
-async def organization_of(conn: aiosqlite.Connection, debate_id: str) -> str | None:
+async def organization_of(conn: Connection, debate_id: str) -> str | None:
     """The organization owning a debate; None when there is no such debate."""
     found = await scalar(conn, "SELECT organization_id FROM debates WHERE id = ?", (debate_id,))
     return None if found is None else str(found)
 
 
 async def list_page(
-    conn: aiosqlite.Connection, organization: str, state: DebateState | None, limit: int, offset: int
+    conn: Connection, organization: str, state: DebateState | None, limit: int, offset: int
 ) -> tuple[list[DebateListItem], int]:
     """An organization's debates, newest first, with the total count for paging."""
     where, params = "WHERE d.organization_id = ?", [organization]
@@ -161,7 +163,7 @@ async def list_page(
         conn,
         "SELECT d.id, d.name, d.topic, d.state, d.turns_taken, d.max_rounds, d.protocol, d.phase, "  # noqa: S608
         "d.end_reason, d.created_at, d.updated_at, "
-        "(SELECT group_concat(p.role) FROM participants p WHERE p.debate_id = d.id) AS roles "
+        f"(SELECT {_ROLES[conn.dialect]} FROM participants p WHERE p.debate_id = d.id) AS roles "
         f"FROM debates d {where} ORDER BY d.created_at DESC, d.id LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
@@ -169,7 +171,7 @@ async def list_page(
     return items, total
 
 
-def _list_item(r: aiosqlite.Row) -> DebateListItem:
+def _list_item(r: Row) -> DebateListItem:
     state = DebateState(r["state"])
     roles: list[schedule.Role] = r["roles"].split(",") if r["roles"] else []
     if state is DebateState.COMPLETED:
@@ -201,12 +203,12 @@ class Progress:
     run_target: int | None
 
 
-async def progress(conn: aiosqlite.Connection, debate_id: str) -> Progress | None:
+async def progress(conn: Connection, debate_id: str) -> Progress | None:
     found = await row(conn, "SELECT state, turns_taken, run_target FROM debates WHERE id = ?", (debate_id,))
     return None if found is None else Progress(DebateState(found[0]), found[1], found[2])
 
 
-async def ids_with_active_runs(conn: aiosqlite.Connection) -> list[str]:
+async def ids_with_active_runs(conn: Connection) -> list[str]:
     """Debates a run was driving when the service last stopped."""
     found = await rows(
         conn,
@@ -216,7 +218,7 @@ async def ids_with_active_runs(conn: aiosqlite.Connection) -> list[str]:
     return [r[0] for r in found]
 
 
-async def clear_reached_target(conn: aiosqlite.Connection, debate_id: str) -> None:
+async def clear_reached_target(conn: Connection, debate_id: str) -> None:
     """End a run whose target is reached, unless a new target was set meanwhile."""
     await conn.execute(
         "UPDATE debates SET run_target = NULL, updated_at = ? WHERE id = ? AND run_target <= turns_taken",
@@ -229,7 +231,7 @@ _UNSET: Any = object()
 
 
 async def update(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     debate_id: str,
     *,
     state: DebateState | None = None,

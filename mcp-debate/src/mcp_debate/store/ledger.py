@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from mcp_debate.domain.models import Ledger, LedgerLine, Participant
-from mcp_debate.store.database import rows
+from mcp_debate.store.connection import Connection, rows
 
 
-async def compute(conn: aiosqlite.Connection, debate_id: str, participants: list[Participant]) -> Ledger:
+async def compute(conn: Connection, debate_id: str, participants: list[Participant]) -> Ledger:
     lines = {p.position: LedgerLine(name=p.name) for p in participants}
     for position, turns, calls, tokens_in, tokens_out, cost in await rows(
         conn,

@@ -1,7 +1,8 @@
 """Messages of a debate: participants' turns and messages added from outside.
 
 ``UNIQUE (debate_id, turn)`` is what guarantees one message per turn whatever process tries to
-write it; a second writer gets :class:`sqlite3.IntegrityError` and reads the winner's message.
+write it; a second writer gets :class:`~mcp_debate.store.connection.ConstraintError` and reads the
+winner's message.
 """
 
 from __future__ import annotations
@@ -9,21 +10,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiosqlite
-
 from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import Message, MessageKind
 from mcp_debate.store.changes import note
-from mcp_debate.store.database import row, rows, scalar
+from mcp_debate.store.connection import Connection, Row, row, rows, scalar
 
-_COLUMNS = (
-    "id, debate_id, seq, kind, round, turn, participant, speaker, content, input_tokens, output_tokens, "
+_INSERTED = (
+    "debate_id, seq, kind, round, turn, participant, speaker, content, input_tokens, output_tokens, "
     "cost_usd, latency_ms, provider, model, finish_reason, cached, request_id, answer, structured, calls, "
     "created_at"
 )
+_COLUMNS = "id, " + _INSERTED
 
 
-def _message(row: aiosqlite.Row) -> Message:
+def _message(row: Row) -> Message:
     values = dict(row)
     values["cached"] = bool(values["cached"])
     values["structured"] = json.loads(values["structured"]) if values["structured"] else None
@@ -31,7 +31,7 @@ def _message(row: aiosqlite.Row) -> Message:
 
 
 async def insert(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     *,
     debate_id: str,
     kind: MessageKind,
@@ -56,7 +56,7 @@ async def insert(
     """Append a message at the next ``seq`` (call inside a write transaction)."""
     found = await row(
         conn,
-        f"INSERT INTO messages ({_COLUMNS}) VALUES (NULL, ?, "  # noqa: S608
+        f"INSERT INTO messages ({_INSERTED}) VALUES (?, "  # noqa: S608
         "(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE debate_id = ?), "
         "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
         (
@@ -88,7 +88,7 @@ async def insert(
     return _message(found)
 
 
-async def for_turn(conn: aiosqlite.Connection, debate_id: str, turn: int) -> Message | None:
+async def for_turn(conn: Connection, debate_id: str, turn: int) -> Message | None:
     found = await row(
         conn,
         f"SELECT {_COLUMNS} FROM messages WHERE debate_id = ? AND turn = ?",  # noqa: S608
@@ -98,16 +98,16 @@ async def for_turn(conn: aiosqlite.Connection, debate_id: str, turn: int) -> Mes
 
 
 async def page(
-    conn: aiosqlite.Connection, debate_id: str, after_seq: int = 0, limit: int | None = None
+    conn: Connection, debate_id: str, after_seq: int = 0, limit: int | None = None
 ) -> list[Message]:
     """Messages in order, after ``after_seq``; all of them when ``limit`` is None."""
-    found = await rows(
-        conn,
-        f"SELECT {_COLUMNS} FROM messages WHERE debate_id = ? AND seq > ? ORDER BY seq LIMIT ?",  # noqa: S608
-        (debate_id, after_seq, -1 if limit is None else limit),
-    )
+    sql = f"SELECT {_COLUMNS} FROM messages WHERE debate_id = ? AND seq > ? ORDER BY seq"  # noqa: S608
+    params: tuple[object, ...] = (debate_id, after_seq)
+    if limit is not None:
+        sql, params = f"{sql} LIMIT ?", (*params, limit)
+    found = await rows(conn, sql, params)
     return [_message(r) for r in found]
 
 
-async def count(conn: aiosqlite.Connection, debate_id: str) -> int:
+async def count(conn: Connection, debate_id: str) -> int:
     return int(await scalar(conn, "SELECT COUNT(*) FROM messages WHERE debate_id = ?", (debate_id,)))

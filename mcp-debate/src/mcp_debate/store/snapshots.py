@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from mcp_debate.domain.models import ContextSnapshot
-from mcp_debate.store.database import rows
+from mcp_debate.store.connection import Connection, rows
 
 _COLUMNS = (
     "turn, participant, summary_id, first_seq, last_seq, message_count, tokens, token_method, budget, "
@@ -13,7 +11,7 @@ _COLUMNS = (
 )
 
 
-async def insert(conn: aiosqlite.Connection, debate_id: str, snapshot: ContextSnapshot) -> None:
+async def insert(conn: Connection, debate_id: str, snapshot: ContextSnapshot) -> None:
     await conn.execute(
         f"INSERT INTO context_snapshots (debate_id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
         (
@@ -32,7 +30,7 @@ async def insert(conn: aiosqlite.Connection, debate_id: str, snapshot: ContextSn
     )
 
 
-async def latest_per_participant(conn: aiosqlite.Connection, debate_id: str) -> dict[int, ContextSnapshot]:
+async def latest_per_participant(conn: Connection, debate_id: str) -> dict[int, ContextSnapshot]:
     found = await rows(
         conn,
         f"SELECT {_COLUMNS} FROM context_snapshots s WHERE debate_id = ? AND turn = "  # noqa: S608

@@ -5,31 +5,31 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-import aiosqlite
 from pydantic import TypeAdapter
 
 from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import SideSummary, Summary
-from mcp_debate.store.database import row
+from mcp_debate.store.connection import Connection, Row, row
 
-_COLUMNS = (
-    "id, debate_id, scope, participant, covers_from_seq, covers_to_seq, message_count, sides, narrative, "
+_INSERTED = (
+    "debate_id, scope, participant, covers_from_seq, covers_to_seq, message_count, sides, narrative, "
     "content, provider, model, input_tokens, output_tokens, cost_usd, latency_ms, created_at"
 )
+_COLUMNS = "id, " + _INSERTED
 _SIDES = TypeAdapter(list[SideSummary])
 
 
-def _summary(row: aiosqlite.Row) -> Summary:
+def _summary(row: Row) -> Summary:
     values: dict[str, Any] = dict(row)
     values["sides"] = _SIDES.validate_json(values["sides"])
     return Summary(**values)
 
 
-async def insert(conn: aiosqlite.Connection, draft: Summary) -> Summary:
+async def insert(conn: Connection, draft: Summary) -> Summary:
     """Store a summary (its ``id`` and ``created_at`` are assigned here)."""
     found = await row(
         conn,
-        f"INSERT INTO summaries ({_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
+        f"INSERT INTO summaries ({_INSERTED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
         "RETURNING " + _COLUMNS,
         (
             draft.debate_id,
@@ -55,7 +55,7 @@ async def insert(conn: aiosqlite.Connection, draft: Summary) -> Summary:
 
 
 async def latest(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     debate_id: str,
     scope: Literal["context", "debate"],
     participant: int | None = None,
@@ -63,13 +63,14 @@ async def latest(
     """The summary covering the most messages (the newest among equals)."""
     found = await row(
         conn,
-        f"SELECT {_COLUMNS} FROM summaries WHERE debate_id = ? AND scope = ? AND participant IS ? "  # noqa: S608
+        f"SELECT {_COLUMNS} FROM summaries WHERE debate_id = ? AND scope = ? "  # noqa: S608
+        "AND participant IS NOT DISTINCT FROM ? "
         "ORDER BY covers_to_seq DESC, id DESC LIMIT 1",
         (debate_id, scope, participant),
     )
     return _summary(found) if found else None
 
 
-async def get(conn: aiosqlite.Connection, summary_id: int) -> Summary | None:
+async def get(conn: Connection, summary_id: int) -> Summary | None:
     found = await row(conn, f"SELECT {_COLUMNS} FROM summaries WHERE id = ?", (summary_id,))  # noqa: S608
     return _summary(found) if found else None
