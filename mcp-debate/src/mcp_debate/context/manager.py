@@ -168,12 +168,15 @@ def _assemble(
     summary: Summary | None,
     verbatim: list[Message],
 ) -> list[ChatMessage]:
-    """System, summary, transcript, instruction; same-role neighbours merged, a user message first."""
+    """System, summary, transcript, labelled instruction; same-role neighbours merged, a user message first.
+
+    The instruction keeps its label after a merge, so it never reads as part of the previous speaker's words.
+    """
     body: list[ChatMessage] = []
     if summary is not None:
         body.append(ChatMessage(role="user", content=summary.content))
     body += [prompts.as_chat(m, me) for m in verbatim]
-    body.append(ChatMessage(role="user", content=instruction))
+    body.append(ChatMessage(role="user", content=prompts.labelled(instruction)))
     if body[0].role == "assistant":
         body.insert(0, ChatMessage(role="user", content=prompts.opening_line(debate)))
     merged: list[ChatMessage] = []

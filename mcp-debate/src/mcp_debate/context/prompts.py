@@ -6,6 +6,7 @@ models drift from a stance given only once, especially under peer pressure.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mcp_debate.domain.models import Debate, Message, Participant, Summary
@@ -46,10 +47,67 @@ def system_prompt(debate: Debate, me: Participant) -> str:
         "",
         'Other speakers\' messages reach you as "Name: text". Write only your own contribution, '
         "without a name prefix.",
+        INSTRUCTION_NOTE,
     ]
     if me.system_prompt:
         lines += ["", me.system_prompt]
     return "\n".join(lines)
+
+
+INSTRUCTION_LABEL = "[Instruction]"
+"""Marks the per-turn instruction in the last user message: it is the moderator's word to the speaker,
+not a line of the transcript. Unlabelled and merged into the previous speaker's message, it was copied
+back into turns by a small model ("Round 3 of 3. You are Commuter; ...")."""
+INSTRUCTION_NOTE = (
+    f'A line starting with "{INSTRUCTION_LABEL}" is the moderator\'s instruction to you: follow it, never '
+    "repeat it."
+)
+MAX_STOPS = 4
+"""mcp-llm accepts at most four stop sequences."""
+_LEAKED_HEAD = re.compile(
+    rf"^\s*(?:{re.escape(INSTRUCTION_LABEL)}\s*)?Round \d+ of \d+\.?"
+    r"(?:\s*You are [^;.\n]+; your stance: [^\n]*?\.(?=\s|$))?"
+    r"(?:\s*(?:This is the final round: give your closing statement|Open with your position and your "
+    r"strongest arguments|Respond to the points made since your last turn and advance your position)\.)?",
+    re.IGNORECASE,
+)
+
+
+def labelled(instruction: str) -> str:
+    return f"{INSTRUCTION_LABEL} {instruction}"
+
+
+def stop_sequences(debate: Debate, me: Participant) -> list[str]:
+    """Where a turn has ended for sure: the next speaker's line, a new instruction, a new round.
+
+    The next speakers come first (a model that runs on writes the next turn), then the instruction's
+    marks; at most :data:`MAX_STOPS`.
+    """
+    others = [p.name for p in debate.participants if p.position != me.position]
+    after = [p.name for p in debate.participants if p.position > me.position]
+    ordered = after + [n for n in others if n not in after]
+    stops = [f"\n{ordered[0]}:"] if ordered else []
+    stops += [f"\n{INSTRUCTION_LABEL}", "\nRound "]
+    stops += [f"\n{name}:" for name in ordered[1:]]
+    return stops[:MAX_STOPS]
+
+
+def clean_turn(text: str, debate: Debate, me: Participant) -> str:
+    """A turn as it is stored: a copied instruction removed, and cut where the model went on to write
+    another participant's turn or a new instruction (when the provider ignored the stop sequences)."""
+    others = [p.name for p in debate.participants if p.position != me.position]
+    kept: list[str] = []
+    for line in strip_own_prefix(text, me).splitlines():
+        head = _LEAKED_HEAD.match(line)
+        if head:
+            line = line[head.end() :].strip()
+            if not line:
+                continue
+        starts_other = any(line.lower().startswith(f"{name.lower()}:") for name in others)
+        if line.startswith(INSTRUCTION_LABEL) or (starts_other and any(k.strip() for k in kept)):
+            break
+        kept.append(line)
+    return strip_own_prefix("\n".join(kept), me)
 
 
 def turn_instruction(debate: Debate, me: Participant, round_no: int, spoken_before: bool) -> str:

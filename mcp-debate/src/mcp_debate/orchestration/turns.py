@@ -208,12 +208,13 @@ class TurnRunner:
                 messages=ready.messages,
                 max_tokens=ready.budget.reserve,
                 temperature=me.temperature,
+                stop=prompts.stop_sequences(debate, me),
                 conversation_id=f"debate:{debate.id}",
             ),
             scope,
             on_delta=_guarded(on_delta) if on_delta else None,
         )
-        content = prompts.strip_own_prefix(answer.content, me)
+        content = prompts.clean_turn(answer.content, debate, me)
         if not content:
             raise ProviderUnavailableError(
                 f"debate {debate.id}, participant '{me.name}': the model returned an empty answer "
