@@ -202,3 +202,16 @@ def test_a_copied_instruction_and_turns_written_for_others_are_not_stored() -> N
     assert prompts.clean_turn(same_line, d, con) == "Cars give freedom."
     assert prompts.clean_turn("Con: Pro: is wrong here.", d, con) == "Pro: is wrong here."
     assert prompts.clean_turn("A point.\n[Instruction] Round 4 of 10.", d, con) == "A point."
+
+
+def test_a_word_rule_sets_a_debaters_reply_cap_and_leaves_judges_alone() -> None:
+    from mcp_debate.context.manager import reply_cap, word_limit
+
+    assert word_limit(["Be concise.", "At most 80 words per turn.", "no more than 120 words"]) == 80
+    assert word_limit(["Be concise."]) is None
+    d = debate().model_copy(update={"rules": ["Keep each turn under 100 words."]})
+    manager = ContextManager()
+    pro, judge = d.participants[0], d.participants[2]
+    assert manager.budget(pro, d).reserve == reply_cap(100) == 174
+    assert manager.budget(pro).reserve == pro.max_output_tokens
+    assert manager.budget(judge.model_copy(update={"role": "judge"}), d).reserve == judge.max_output_tokens

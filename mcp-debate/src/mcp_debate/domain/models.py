@@ -16,6 +16,7 @@ from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import AnswerFormat, Ballot, Verdict
 from mcp_shared.auth import DEFAULT_ORGANIZATION
 from mcp_shared.identifiers import ModelName, ProviderName, bounds, charset
+from mcp_shared.models import ChatMessage
 
 DEFAULT_CONTEXT_BUDGET = 10_000
 DEFAULT_MAX_OUTPUT = 1024
@@ -141,6 +142,12 @@ class Message(BaseModel):
     calls: int = Field(default=1, description="LLM calls the step made (a judge re-asked makes two).")
     created_at: str
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def truncated(self) -> bool:
+        """The reply was cut at its token cap (finish_reason ``length``): the turn ends mid-thought."""
+        return self.finish_reason == "length"
+
 
 class SideSummary(BaseModel):
     """One participant's position and key claims, as a summary keeps them."""
@@ -191,6 +198,10 @@ class ContextSnapshot(BaseModel):
     token_method: TokenMethod
     budget: int = Field(description="Input budget: max_tokens minus the reply reserve and the margin.")
     created_at: str
+    messages: list[ChatMessage] | None = Field(
+        default=None,
+        description="The chat messages sent for the turn, as sent (None for turns stored before they were kept).",
+    )
 
 
 class LedgerLine(BaseModel):

@@ -408,6 +408,7 @@ class _TurnDraft:
             token_method=self.counted.method,  # type: ignore[arg-type]
             budget=self.ready.budget.input,
             created_at=utc_now(),
+            messages=self.ready.messages,
         )
 
 

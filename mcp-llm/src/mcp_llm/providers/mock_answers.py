@@ -11,6 +11,11 @@
   ``You are`` in the system message), so the same participant always gives the same answer and
   different participants err differently; a wrong answer is the right one plus or minus 1 to 3.
 
+- ``mock-leak`` misbehaves like a small model given an unlabelled instruction: it copies the
+  instruction (the last user message's line starting ``[Instruction]`` or ``Round``) back first, then
+  argues like ``mock-1``, then writes a line for the last other speaker it saw (``NAME: ...``) and a new
+  instruction, so a caller's stop sequences and cleaning can be tested.
+
 The arithmetic is parsed with :mod:`ast` and computed exactly with fractions; nothing is evaluated.
 """
 
@@ -34,6 +39,7 @@ _QUESTION = re.compile(r"What is ([-+*/().\d\s]{1,200})\?")
 _SPEAKER = re.compile(r"\bYou are ([^,.;:\n]{1,64})")
 _ANSWERS_HEADER = re.compile(r"^\s*final answers\b", re.IGNORECASE)
 _ANSWER_LINE = re.compile(r"^\s*-\s*(.+?):\s*(.*?)\s*$")
+_PREFIX = re.compile(r"^([A-Z][\w \-]{0,40}): \S")
 _OFFSETS = (-3, -2, -1, 1, 2, 3)
 _MAX_DIGITS = 30
 
@@ -54,6 +60,8 @@ def answer_text(model: str, messages: Sequence[ChatMessage], argument: str) -> s
         if sum(m.role == "assistant" for m in messages) < bad:
             return "I have read the debate carefully and the answer seems clear to me."
         return _judge(messages)
+    if model == "mock-leak":
+        return _leak(messages, argument)
     if found := _MATH.match(model):
         return _math(min(int(found.group(1)), 100), messages) or argument
     return None
@@ -103,6 +111,16 @@ def _judge(messages: Sequence[ChatMessage]) -> str:
             "assessments": {name: f"answered {a}" for name, a in answered},
         }
     )
+
+
+def _leak(messages: Sequence[ChatMessage], argument: str) -> str:
+    last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    lines = last_user.splitlines()
+    instruction = next((line for line in lines if line.startswith(("[Instruction]", "Round "))), "")
+    copied = instruction.removeprefix("[Instruction]").strip()
+    speakers = [found.group(1) for line in lines if (found := _PREFIX.match(line))]
+    other = f"\n{speakers[-1]}: I agree with every word of that." if speakers else ""
+    return f"{copied}\n{argument}{other}\n[Instruction] Round 99 of 99. Next speaker."
 
 
 # -- arithmetic ---------------------------------------------------------------------------------------
