@@ -200,7 +200,7 @@ class ContextSnapshot(BaseModel):
     created_at: str
     messages: list[ChatMessage] | None = Field(
         default=None,
-        description="The chat messages sent for the turn, as sent (None for turns stored before they were kept).",
+        description="The chat messages sent for the turn (None for turns stored before they were kept).",
     )
 
 
