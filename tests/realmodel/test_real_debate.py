@@ -91,3 +91,14 @@ def test_a_vote_on_the_real_model_ends_in_a_well_formed_verdict(real_debate: Ser
     else:
         assert verdict["method"] == "tie" and sorted(verdict["tied"]) == sorted(verdict["votes"])
     assert all(d["participant"] in ballots for d in verdict["dissent"])
+
+
+def test_the_default_budget_fits_the_window_llama_server_serves(real_debate: ServiceProcess) -> None:
+    """llama-server reports each slot's window (``meta.n_ctx``); mcp-llm lists it and mcp-debate's default
+    per-participant budget shrinks to it instead of planning 10,000 tokens for a 2,048-token slot."""
+    plain = {"name": "Ada", "llm_config": {"provider": "openai_compatible", "model": MODEL}}
+    body = {"name": "Window", "topic": QUESTION, "participants": [plain, {**plain, "name": "Ben"}]}
+    created = post(real_debate, "create_debate", body)
+    assert created.status_code == 200, created.text
+    for p in created.json()["participants"]:
+        assert p["context_window"] == SLOT_CONTEXT and p["max_tokens"] == SLOT_CONTEXT

@@ -240,7 +240,7 @@ async def _resolve(
                 model=target.model,
                 system_prompt=config.system_prompt,
                 temperature=STRUCTURED_TEMPERATURE if structured else config.temperature,
-                max_tokens=config.max_tokens,
+                max_tokens=_fitted_budget(config, target.context_window),
                 max_output_tokens=config.max_output_tokens,
                 context_window=target.context_window,
                 role=spec.role,
@@ -256,6 +256,14 @@ async def _resolve(
                 update={"provider": target.provider, "model": target.model}
             )
     return resolved, summarizer
+
+
+def _fitted_budget(config: LLMConfig, window: int | None) -> int:
+    """The per-participant budget: as given; left to its default, it fits the window the model is served
+    with (a self-hosted server's, learnt by mcp-llm), so a 4,096-token model is not planned for 10,000."""
+    if window is None or "max_tokens" in config.model_fields_set:
+        return config.max_tokens
+    return min(config.max_tokens, window)
 
 
 def _check_room(participants: list[Participant], margin: float, problems: Problems) -> None:

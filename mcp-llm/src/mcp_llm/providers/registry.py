@@ -81,6 +81,7 @@ def _openai_compatible(s: LLMSettings) -> ProviderConfig:
         options={
             "default_model": s.openai_compatible_models[0] if s.openai_compatible_models else "default",
             "max_tokens_field": "max_tokens",
+            "served_windows": True,
         },
     )
 
