@@ -159,7 +159,9 @@ class ContextManager:
         kept = _fit_newest(costs, available)
         if kept < len(history) and not force:
             room = (budget.input - shrink - fixed - self.summary_tokens(budget)) * self.keep_ratio
-            keep = min(kept, _fit_newest(costs, room))
+            # The newest n-1 messages stay verbatim (each other participant's latest turn) whenever they
+            # fit: a summary is for what is older, and a participant must not lose the words it answers.
+            keep = max(min(kept, _fit_newest(costs, room)), min(kept, len(debate.participants) - 1))
             return NeedsSummary(
                 cover_to_seq=history[len(history) - keep - 1].seq, max_tokens=self.summary_tokens(budget)
             )

@@ -163,11 +163,17 @@ def render_summary(summary: Summary) -> str:
 
 SUMMARY_SYSTEM = (
     "You write faithful, neutral summaries of debates. Keep every participant's current position and "
-    "their key claims and evidence; never drop a participant, never invent a claim, never take sides."
+    "their key claims and evidence; never drop a participant, never invent a claim, never take sides. "
+    "You reply with one JSON object and nothing else."
+)
+SUMMARY_EXAMPLE = (
+    '{"positions": {"<name>": "<current position; key claims>", ...}, "narrative": "<how it went>"}'
 )
 
 
 def summary_request(debate: Debate, previous: Summary | None, messages: list[Message], words: int) -> str:
+    """Asks for JSON: a position per side read from that side's latest turn, and the narrative apart
+    (asked for as lines, a small model wrote the narrative inside a participant's line)."""
     parts = [f"Topic: {debate.topic}", f"Participants: {_roster(debate)}."]
     if previous is not None:
         parts += ["", render_summary(previous)]
@@ -177,8 +183,16 @@ def summary_request(debate: Debate, previous: Summary | None, messages: list[Mes
     names = ", ".join(p.name for p in debate.participants)
     parts += [
         "",
-        f"Write one line per participant ({names}), exactly in the form "
-        '"NAME: current position; key claims: ...", then one line "Narrative: ..." on how the debate '
-        f"developed. At most {words} words in total.",
+        f"Summarize in at most {words} words. For each participant ({names}) give its current position "
+        "and key claims, taken from its LATEST message (positions change: do not repeat an earlier one). "
+        "In narrative, say in one or two sentences how the debate developed.",
+        f"Reply with one JSON object and nothing else, in this form:\n{SUMMARY_EXAMPLE}",
     ]
     return "\n".join(parts)
+
+
+def summary_reask(problem: str) -> str:
+    return (
+        f"Your reply could not be read: {problem}. Reply again with only the JSON object, in the form "
+        "asked for."
+    )

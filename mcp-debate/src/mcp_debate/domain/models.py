@@ -183,6 +183,7 @@ class Summary(BaseModel):
     cost_usd: float = 0.0
     latency_ms: float = 0.0
     created_at: str
+    calls: int = Field(default=1, description="LLM calls made for it (one per chunk, and per re-ask).")
 
 
 class ContextSnapshot(BaseModel):

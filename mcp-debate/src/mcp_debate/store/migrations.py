@@ -181,8 +181,12 @@ _V3 = Migration(
 
 _V4 = Migration(
     4,
-    "context snapshots keep the messages sent",
-    ("ALTER TABLE context_snapshots ADD COLUMN messages TEXT",),
+    "context snapshots keep the messages sent; summaries count their calls",
+    (
+        "ALTER TABLE context_snapshots ADD COLUMN messages TEXT",
+        # A summary made in chunks, or re-asked, is several LLM calls.
+        "ALTER TABLE summaries ADD COLUMN calls INTEGER NOT NULL DEFAULT 1 CHECK (calls >= 0)",
+    ),
 )
 
 MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)

@@ -22,6 +22,7 @@ model                          behaviour
                                not JSON (to exercise re-asking)
 ``mock-leak``                  copies the instruction back, then writes another speaker's line and
                                a new instruction (to exercise stop sequences and cleaning)
+``mock-summary-bad``           never answers a summary request with the JSON asked for
 ``mock-math-<p>``              answers the first ``What is <arithmetic>?`` right with probability
                                ``<p>`` %, chosen by a hash of the question and the participant's name
                                (after ``You are`` in the system message); else a nearby number

@@ -16,6 +16,11 @@
   argues like ``mock-1``, then writes a line for the last other speaker it saw (``NAME: ...``) and a new
   instruction, so a caller's stop sequences and cleaning can be tested.
 
+- Every answering mock (and ``mock-1``) asked for a debate summary as JSON (the last user message names
+  ``"positions"`` and ``"narrative"``) replies with that JSON: each speaker's position is the start of
+  its latest ``#N NAME: text`` line, so summaries are testable offline. ``mock-summary-bad`` never does
+  (to exercise the summarizer's re-ask and fallback).
+
 The arithmetic is parsed with :mod:`ast` and computed exactly with fractions; nothing is evaluated.
 """
 
@@ -39,6 +44,7 @@ _QUESTION = re.compile(r"What is ([-+*/().\d\s]{1,200})\?")
 _SPEAKER = re.compile(r"\bYou are ([^,.;:\n]{1,64})")
 _ANSWERS_HEADER = re.compile(r"^\s*final answers\b", re.IGNORECASE)
 _ANSWER_LINE = re.compile(r"^\s*-\s*(.+?):\s*(.*?)\s*$")
+_NUMBERED = re.compile(r"^#\d+ ([^:\n]{1,64}): (.+)$")
 _PREFIX = re.compile(r"^([A-Z][\w \-]{0,40}): \S")
 _OFFSETS = (-3, -2, -1, 1, 2, 3)
 _MAX_DIGITS = 30
@@ -53,6 +59,11 @@ _BINARY: dict[type[ast.operator], Callable[[Fraction, Fraction], Fraction]] = {
 
 def answer_text(model: str, messages: Sequence[ChatMessage], argument: str) -> str | None:
     """The reply of an answering mock model; None when ``model`` is not one (``argument``: mock-1's text)."""
+    last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    if model == "mock-summary-bad":
+        return "The debate went back and forth; both sides made points."
+    if '"positions"' in last_user and '"narrative"' in last_user:
+        return _summary(messages)
     if found := _ANSWER.match(model):
         return f"{argument}\nFinal answer: {found.group(1)}"
     if found := _JUDGE.match(model):
@@ -111,6 +122,16 @@ def _judge(messages: Sequence[ChatMessage]) -> str:
             "assessments": {name: f"answered {a}" for name, a in answered},
         }
     )
+
+
+def _summary(messages: Sequence[ChatMessage]) -> str:
+    asked = next((m.content for m in messages if m.role == "user" and '"positions"' in m.content), "")
+    latest: dict[str, str] = {}
+    for line in asked.splitlines():
+        if found := _NUMBERED.match(line):
+            latest[found.group(1)] = " ".join(found.group(2).split()[:12])
+    spoken = ", ".join(latest) or "nobody"
+    return json.dumps({"positions": latest, "narrative": f"{spoken} stated their positions in turn."})
 
 
 def _leak(messages: Sequence[ChatMessage], argument: str) -> str:
