@@ -77,3 +77,66 @@ def test_a_word_rule_caps_the_reply_and_a_cut_turn_is_marked_everywhere(
 
     roomy = run_debate(debate_server, tight, rules=["At most 200 words per turn."], max_rounds=1)
     assert not any(m["truncated"] for m in turns(debate_server, roomy))
+
+
+def ledger_calls(server: ServiceProcess, debate_id: str) -> dict[str, int]:
+    ledger = httpx.get(f"{server.url}/debates/{debate_id}", timeout=10).json()["ledger"]
+    return {"summaries": ledger["summaries"]["calls"], "total": ledger["total"]["calls"]}
+
+
+def test_summarize_debate_is_one_call_that_reads_every_side_and_the_ledger_counts_it(
+    debate_server: ServiceProcess,
+) -> None:
+    debate_id = run_debate(debate_server, [member("Ada", "mock-1"), member("Ben", "mock-1")], max_rounds=3)
+    before = ledger_calls(debate_server, debate_id)
+    made = post(debate_server, "summarize_debate", {"debate_id": debate_id})
+    assert made.status_code == 200, made.text
+    summary = made.json()
+    assert summary["calls"] == 1 and summary["message_count"] == 6
+    assert [(s["participant"], s["source"]) for s in summary["sides"]] == [("Ada", "llm"), ("Ben", "llm")]
+    assert summary["narrative"] == "Ada, Ben stated their positions in turn."
+    stored = turns(debate_server, debate_id)
+    for side, latest in zip(summary["sides"], stored[-2:], strict=True):  # positions from the latest turns
+        assert latest["content"].startswith(side["text"])
+    after = ledger_calls(debate_server, debate_id)
+    assert after["summaries"] == before["summaries"] + 1 and after["total"] == before["total"] + 1
+
+
+def test_an_unreadable_summary_is_re_asked_once_then_taken_from_the_speakers_own_words(
+    debate_server: ServiceProcess,
+) -> None:
+    debate_id = run_debate(debate_server, [member("Ada", "mock-1"), member("Ben", "mock-1")])
+    args = {"debate_id": debate_id, "provider": "mock", "model": "mock-summary-bad"}
+    made = post(debate_server, "summarize_debate", args)
+    assert made.status_code == 200, made.text
+    summary = made.json()
+    assert summary["calls"] == 2  # asked, re-asked, then the fallback
+    assert [s["source"] for s in summary["sides"]] == ["extract", "extract"]
+    assert summary["narrative"] == "Messages #1–#4: 4 messages, by Ada, Ben."
+    assert ledger_calls(debate_server, debate_id)["summaries"] == 2
+
+
+def test_at_a_small_budget_the_newest_turns_stay_verbatim_and_summaries_keep_to_their_allowance(
+    debate_server: ServiceProcess,
+) -> None:
+    small = {"max_tokens": 1200, "max_output_tokens": 200}
+    people = [
+        member("Ada", "mock-1", **small),
+        member("Ben", "mock-1", **small),
+        member("Cy", "mock-1", **small),
+    ]
+    debate_id = run_debate(debate_server, people, max_rounds=6, rules=["At most 60 words per turn."])
+    context = httpx.get(f"{debate_server.url}/debates/{debate_id}/context", timeout=10).json()
+    stored = turns(debate_server, debate_id)
+    for view in context["participants"]:
+        summary, last = view["summary"], view["last_turn"]
+        assert summary is not None, view  # 18 turns do not fit 1,200 tokens
+        assert summary["calls"] >= 1
+        sent = last["messages"]
+        texts = "\n".join(m["content"] for m in sent)
+        before_its_turn = [m for m in stored if m["turn"] < last["turn"]]
+        for other in before_its_turn[-2:]:  # the n-1 turns just before, verbatim
+            assert other["content"] in texts
+        assert last["tokens"] <= last["budget"]
+    summaries = post(debate_server, "summarize_debate", {"debate_id": debate_id, "max_tokens": 128}).json()
+    assert len(summaries["content"]) / 4 <= 128 * 1.05  # the rendered summary keeps to its allowance
