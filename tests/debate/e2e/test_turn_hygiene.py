@@ -140,3 +140,27 @@ def test_at_a_small_budget_the_newest_turns_stay_verbatim_and_summaries_keep_to_
         assert last["tokens"] <= last["budget"]
     summaries = post(debate_server, "summarize_debate", {"debate_id": debate_id, "max_tokens": 128}).json()
     assert len(summaries["content"]) / 4 <= 128 * 1.05  # the rendered summary keeps to its allowance
+
+
+def test_a_turn_arguing_against_its_stance_is_retried_once_and_the_check_is_stored(
+    debate_server: ServiceProcess,
+) -> None:
+    people = [member("Ada", "mock-drift"), member("Ben", "mock-1")]
+    debate_id = run_debate(debate_server, people, max_rounds=1, stance_check=True)
+    ada, ben = turns(debate_server, debate_id)
+    assert ada["stance_check"]["consistent"] is True and ada["stance_check"]["retried"] is True
+    assert "against my stance" not in ada["content"]
+    assert ada["calls"] == 4  # the turn, its check, the retry, its check
+    assert ben["stance_check"] == {
+        "consistent": True,
+        "reason": "the turn argues its stance.",
+        "retried": False,
+        "checker": "mock/mock-1",
+    }
+    assert ben["calls"] == 2
+    ledger = httpx.get(f"{debate_server.url}/debates/{debate_id}", timeout=10).json()["ledger"]
+    assert ledger["total"]["calls"] == 6
+
+    unchecked = run_debate(debate_server, people, max_rounds=1)
+    first = turns(debate_server, unchecked)[0]
+    assert first["stance_check"] is None and "against my stance" in first["content"] and first["calls"] == 1

@@ -141,6 +141,11 @@ class Message(BaseModel):
     )
     calls: int = Field(default=1, description="LLM calls the step made (a judge re-asked makes two).")
     created_at: str
+    stance_check: dict[str, Any] | None = Field(
+        default=None,
+        description="With stance_check on: whether the turn argues its stance (consistent true/false, or "
+        "null when the check could not be read), the checker's reason, and whether the turn was retried.",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -252,6 +257,10 @@ class Debate(BaseModel):
     protocol: ProtocolName = "rounds"
     visibility: Visibility = "all"
     stop_on_consensus: bool = False
+    stance_check: bool = Field(
+        default=False,
+        description="Each debater's turn with a stance is checked for arguing it (one cheap call).",
+    )
     answer_format: AnswerFormat | None = None
     budget_usd: float | None = None
     budget_tokens: int | None = None

@@ -71,6 +71,12 @@ class CreateDebateArgs(BaseModel):
     stop_on_consensus: bool = Field(
         default=False, description="End the debate once every debater's final answer agrees after a round."
     )
+    stance_check: bool = Field(
+        default=False,
+        description="Check every turn of a debater with a stance for arguing it (one short call, by the "
+        "debate's judge's model, else the debater's own); a turn that argues against its stance is "
+        "retried once and, if it still does, stored flagged.",
+    )
     answer_pattern: str | None = Field(
         default=None,
         min_length=1,
@@ -301,6 +307,7 @@ async def create_debate(
         protocol=args.protocol,
         visibility=args.visibility or DEFAULT_VISIBILITY[args.protocol],
         stop_on_consensus=args.stop_on_consensus,
+        stance_check=args.stance_check,
         answer_format=answer_format(args),
         budget_usd=args.budget_usd,
         budget_tokens=args.budget_tokens,

@@ -181,11 +181,13 @@ _V3 = Migration(
 
 _V4 = Migration(
     4,
-    "context snapshots keep the messages sent; summaries count their calls",
+    "context snapshots keep the messages sent; summaries count their calls; stance checks",
     (
         "ALTER TABLE context_snapshots ADD COLUMN messages TEXT",
         # A summary made in chunks, or re-asked, is several LLM calls.
         "ALTER TABLE summaries ADD COLUMN calls INTEGER NOT NULL DEFAULT 1 CHECK (calls >= 0)",
+        "ALTER TABLE debates ADD COLUMN stance_check INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE messages ADD COLUMN stance_check TEXT",
     ),
 )
 

@@ -16,6 +16,9 @@
   argues like ``mock-1``, then writes a line for the last other speaker it saw (``NAME: ...``) and a new
   instruction, so a caller's stop sequences and cleaning can be tested.
 
+- ``mock-drift`` argues like ``mock-1`` and ends with "On reflection, I argue against my stance."
+  unless told to argue for its stance; every mock asked a stance check (a message with ``Stance
+  given:`` asking for ``"consistent"``) finds a turn inconsistent exactly when it says so.
 - Every answering mock (and ``mock-1``) asked for a debate summary as JSON (the last user message names
   ``"positions"`` and ``"narrative"``) replies with that JSON: each speaker's position is the start of
   its latest ``#N NAME: text`` line, so summaries are testable offline. ``mock-summary-bad`` never does
@@ -60,6 +63,11 @@ _BINARY: dict[type[ast.operator], Callable[[Fraction, Fraction], Fraction]] = {
 def answer_text(model: str, messages: Sequence[ChatMessage], argument: str) -> str | None:
     """The reply of an answering mock model; None when ``model`` is not one (``argument``: mock-1's text)."""
     last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    if '"consistent"' in last_user and "Stance given:" in last_user:
+        return _stance_check(last_user)
+    if model == "mock-drift":
+        told = "arguing for your stance" in last_user
+        return argument if told else f"{argument}\nOn reflection, I argue against my stance."
     if model == "mock-summary-bad":
         return "The debate went back and forth; both sides made points."
     if '"positions"' in last_user and '"narrative"' in last_user:
@@ -122,6 +130,14 @@ def _judge(messages: Sequence[ChatMessage]) -> str:
             "assessments": {name: f"answered {a}" for name, a in answered},
         }
     )
+
+
+def _stance_check(asked: str) -> str:
+    """Against its stance exactly when the turn says so (``mock-drift``'s first try)."""
+    turn = asked.partition("Turn:\n")[2].partition("\n\nDoes the turn")[0]
+    against = "against my stance" in turn
+    reason = "the turn says it argues against its stance." if against else "the turn argues its stance."
+    return json.dumps({"consistent": not against, "reason": reason})
 
 
 def _summary(messages: Sequence[ChatMessage]) -> str:
