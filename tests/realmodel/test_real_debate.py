@@ -29,7 +29,7 @@ def real_debate(
     real_llm: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
     folder: Path = tmp_path_factory.mktemp("real-debate")
-    proc = debate_process(real_llm.url, folder / "d.db", name="mcp-debate-real").start()
+    proc = debate_process(real_llm.url, folder / "d.db", name="mcp-debate-real").start(timeout=120)
     yield proc
     proc.stop()
 
