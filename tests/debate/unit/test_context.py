@@ -215,3 +215,12 @@ def test_a_word_rule_sets_a_debaters_reply_cap_and_leaves_judges_alone() -> None
     assert manager.budget(pro, d).reserve == reply_cap(100) == 174
     assert manager.budget(pro).reserve == pro.max_output_tokens
     assert manager.budget(judge.model_copy(update={"role": "judge"}), d).reserve == judge.max_output_tokens
+
+
+def test_a_runaway_repeat_is_cut_at_its_first_repetition() -> None:
+    d = debate()
+    con = d.participants[1]
+    first = "The answer to the question is 5.\n\nThe others said so too, as follows:"
+    looped = f"{first}\n\nThe answer to the question is 5.\n\nThe others said so"
+    assert prompts.clean_turn(looped, d, con) == first
+    assert prompts.clean_turn("Yes.\nYes.\nNo.", d, con) == "Yes.\nYes.\nNo."  # short lines may repeat

@@ -92,12 +92,22 @@ def stop_sequences(debate: Debate, me: Participant) -> list[str]:
     return stops[:MAX_STOPS]
 
 
+REPEAT_MIN_CHARS = 20
+"""A line this long written a second time ends the turn: small models loop until their reply cap."""
+
+
 def clean_turn(text: str, debate: Debate, me: Participant) -> str:
     """A turn as it is stored: a copied instruction removed, and cut where the model went on to write
-    another participant's turn or a new instruction (when the provider ignored the stop sequences)."""
+    another participant's turn or a new instruction (when the provider ignored the stop sequences), or
+    began to repeat itself."""
     others = [p.name for p in debate.participants if p.position != me.position]
     kept: list[str] = []
+    seen: set[str] = set()
     for line in strip_own_prefix(text, me).splitlines():
+        key = " ".join(line.split()).casefold()
+        if len(key) >= REPEAT_MIN_CHARS and key in seen:
+            break  # a runaway loop: the model writes the same lines again until its cap
+        seen.add(key)
         head = _LEAKED_HEAD.match(line)
         if head:
             line = line[head.end() :].strip()
