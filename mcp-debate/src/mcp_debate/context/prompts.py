@@ -59,9 +59,9 @@ INSTRUCTION_LABEL = "[Instruction]"
 not a line of the transcript. Unlabelled and merged into the previous speaker's message, it was copied
 back into turns by a small model ("Round 3 of 3. You are Commuter; ...")."""
 INSTRUCTION_NOTE = (
-    f'A line starting with "{INSTRUCTION_LABEL}" is the moderator\'s instruction to you: follow it, never '
-    "repeat it."
+    f'A line starting with "{INSTRUCTION_LABEL}" tells you what to write now: follow it, never repeat it.'
 )
+"""Not called the moderator's: SmolLM2-135M then opened its turn with "The moderator will provide you..."."""
 MAX_STOPS = 4
 """mcp-llm accepts at most four stop sequences."""
 _LEAKED_HEAD = re.compile(
