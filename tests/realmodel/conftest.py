@@ -120,6 +120,6 @@ def real_llm(llama_server: LlamaServer, ollama_shim: FakeServer) -> Iterator[Ser
         ANTHROPIC_API_KEY="local-" + "llama-server",  # llama-server accepts any key
         OLLAMA_ENDPOINT=ollama_shim.url,
         PROVIDER_TIMEOUT="60",
-    ).start()
+    ).start(timeout=120)  # the model server beside it takes the CPU: starting takes longer here
     yield proc
     proc.stop()

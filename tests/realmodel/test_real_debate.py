@@ -29,7 +29,7 @@ def real_debate(
     real_llm: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
     folder: Path = tmp_path_factory.mktemp("real-debate")
-    proc = debate_process(real_llm.url, folder / "d.db", name="mcp-debate-real").start()
+    proc = debate_process(real_llm.url, folder / "d.db", name="mcp-debate-real").start(timeout=120)
     yield proc
     proc.stop()
 
@@ -91,3 +91,64 @@ def test_a_vote_on_the_real_model_ends_in_a_well_formed_verdict(real_debate: Ser
     else:
         assert verdict["method"] == "tie" and sorted(verdict["tied"]) == sorted(verdict["votes"])
     assert all(d["participant"] in ballots for d in verdict["dissent"])
+
+
+def test_the_default_budget_fits_the_window_llama_server_serves(real_debate: ServiceProcess) -> None:
+    """llama-server reports each slot's window (``meta.n_ctx``); mcp-llm lists it and mcp-debate's default
+    per-participant budget shrinks to it instead of planning 10,000 tokens for a 2,048-token slot."""
+    plain = {"name": "Ada", "llm_config": {"provider": "openai_compatible", "model": MODEL}}
+    body = {"name": "Window", "topic": QUESTION, "participants": [plain, {**plain, "name": "Ben"}]}
+    created = post(real_debate, "create_debate", body)
+    assert created.status_code == 200, created.text
+    for p in created.json()["participants"]:
+        assert p["context_window"] == SLOT_CONTEXT and p["max_tokens"] == SLOT_CONTEXT
+
+
+def test_a_judged_debate_with_stances_holds_up_on_the_real_model(real_debate: ServiceProcess) -> None:
+    """Stances, a judge, a word rule, a small budget (summaries) and the stance check on SmolLM2.
+
+    Asserted: what the orchestration owns. No stored turn carries a copied instruction or a line written
+    for another speaker; a turn cut at its cap is marked; every turn with a stance was checked; the
+    debate ends with a verdict (the judge's, or the stated fallback). The transcript goes to the log.
+    """
+
+    def speaker(name: str, stance: str | None, role: str = "debater") -> dict[str, object]:
+        config = {"provider": "openai_compatible", "model": MODEL, "temperature": 0.3}
+        config |= {"max_tokens": 1200, "max_output_tokens": 200}
+        return {"name": name, "stance": stance, "role": role, "llm_config": config}
+
+    body = {
+        "name": "Homework",
+        "topic": "Should schools give homework every day?",
+        "participants": [
+            speaker("Ada", "for daily homework"),
+            speaker("Ben", "against daily homework"),
+            speaker("Judge", None, "judge"),
+        ],
+        "max_rounds": 3,
+        "rules": ["At most 60 words per turn."],
+        "stance_check": True,
+    }
+    created = post(real_debate, "create_debate", body)
+    assert created.status_code == 200, created.text
+    debate_id = created.json()["id"]
+    run = post(real_debate, "run_debate", {"debate_id": debate_id}, timeout=900)
+    assert run.status_code == 200, run.text
+    view = httpx.get(f"{real_debate.url}/debates/{debate_id}", timeout=10).json()
+    turns = httpx.get(f"{real_debate.url}/debates/{debate_id}/messages", timeout=10).json()["messages"]
+    markdown = httpx.get(f"{real_debate.url}/debates/{debate_id}/export?format=markdown", timeout=10).text
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    (LOG_DIR / "real-judged-debate.md").write_text(markdown)
+    checks = "\n".join(f"{m['speaker']} turn {m['turn']}: {m['stance_check']}" for m in turns)
+    print(f"\n{markdown}\n\nstance checks:\n{checks}")
+
+    assert view["state"] == "completed" and view["verdict"] is not None
+    debaters = [m for m in turns if m["speaker"] in ("Ada", "Ben")]
+    assert [m["speaker"] for m in debaters] == ["Ada", "Ben"] * 3
+    for m in debaters:
+        lines = m["content"].splitlines()
+        assert not any(
+            line.startswith(("[Instruction]", "Round ", "Ada:", "Ben:", "Judge:")) for line in lines
+        )
+        assert m["stance_check"] is not None and m["calls"] >= 2
+    assert markdown.count("cut off at the reply cap") == sum(m["finish_reason"] == "length" for m in turns)

@@ -205,3 +205,10 @@ def test_export_options() -> None:
     assert args_of(plan()) == {"format": "markdown", "output": None}
     assert args_of(plan("--format", "html", "-o", "out/")) == {"format": "html", "output": "out/"}
     assert args_of(plan("--no-export")) == {"format": None, "output": None}
+
+
+def test_stance_check_flag() -> None:
+    checked = plan("--stance-check").debate
+    assert checked is not None and checked["stance_check"] is True
+    plain = plan().debate
+    assert plain is not None and "stance_check" not in plain

@@ -167,3 +167,60 @@ def test_estimates_never_undercount_the_mock_tokenizer_or_cjk() -> None:
     assert estimate_text(english) >= max(len(english.split()), (len(english) + 3) // 4)
     cjk = "城市应该禁止私家车吗" * 10
     assert estimate_text(cjk) >= len(cjk)
+
+
+def test_the_instruction_is_labelled_even_when_merged_into_the_previous_speakers_message() -> None:
+    d = debate(turns_taken=1)
+    con = d.participants[1]
+    plan = ContextManager().plan(d, con, history(d, 1), None)
+    assert isinstance(plan, Ready)
+    last = plan.messages[-1].content
+    spoken, _, instruction = last.partition("\n\n")
+    assert spoken.startswith("Pro: point 1") and "Round" not in spoken
+    assert instruction.startswith(f"{prompts.INSTRUCTION_LABEL} Round 1 of 10.")
+    assert prompts.INSTRUCTION_NOTE in plan.messages[0].content
+
+
+def test_stop_sequences_end_a_turn_at_the_next_speaker_or_a_new_instruction() -> None:
+    d = debate()
+    pro, con = d.participants[0], d.participants[1]
+    assert prompts.stop_sequences(d, pro)[:3] == ["\nCon:", "\n[Instruction]", "\nRound "]
+    stops = prompts.stop_sequences(d, con)
+    assert len(stops) <= prompts.MAX_STOPS and "\nPro:" in stops and "\nCon:" not in stops
+
+
+def test_a_copied_instruction_and_turns_written_for_others_are_not_stored() -> None:
+    d = debate()
+    con = d.participants[1]
+    leaked = (
+        "Round 3 of 10. You are Con; your stance: against a ban. Respond to the points made since your "
+        "last turn and advance your position.\nCars give freedom.\nThey are needed.\n"
+        "Pro: but pollution!\nCon: no."
+    )
+    assert prompts.clean_turn(leaked, d, con) == "Cars give freedom.\nThey are needed."
+    same_line = "[Instruction] Round 2 of 10. Cars give freedom."
+    assert prompts.clean_turn(same_line, d, con) == "Cars give freedom."
+    assert prompts.clean_turn("Con: Pro: is wrong here.", d, con) == "Pro: is wrong here."
+    assert prompts.clean_turn("A point.\n[Instruction] Round 4 of 10.", d, con) == "A point."
+
+
+def test_a_word_rule_sets_a_debaters_reply_cap_and_leaves_judges_alone() -> None:
+    from mcp_debate.context.manager import reply_cap, word_limit
+
+    assert word_limit(["Be concise.", "At most 80 words per turn.", "no more than 120 words"]) == 80
+    assert word_limit(["Be concise."]) is None
+    d = debate().model_copy(update={"rules": ["Keep each turn under 100 words."]})
+    manager = ContextManager()
+    pro, judge = d.participants[0], d.participants[2]
+    assert manager.budget(pro, d).reserve == reply_cap(100) == 174
+    assert manager.budget(pro).reserve == pro.max_output_tokens
+    assert manager.budget(judge.model_copy(update={"role": "judge"}), d).reserve == judge.max_output_tokens
+
+
+def test_a_runaway_repeat_is_cut_at_its_first_repetition() -> None:
+    d = debate()
+    con = d.participants[1]
+    first = "The answer to the question is 5.\n\nThe others said so too, as follows:"
+    looped = f"{first}\n\nThe answer to the question is 5.\n\nThe others said so"
+    assert prompts.clean_turn(looped, d, con) == first
+    assert prompts.clean_turn("Yes.\nYes.\nNo.", d, con) == "Yes.\nYes.\nNo."  # short lines may repeat

@@ -163,3 +163,17 @@ def test_every_format_names_every_speaker_and_the_ledger(fmt: str) -> None:
     content, _, _ = render(document(), fmt)  # type: ignore[arg-type]
     for needle in ("Con", "Moderator", "0.0047", "520"):
         assert needle in content
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json", "html", "text"])
+def test_every_format_marks_a_turn_cut_at_its_reply_cap_and_only_that_one(fmt: str) -> None:
+    doc = document()
+    cut = doc.messages[2].model_copy(update={"finish_reason": "length"})
+    whole = doc.messages[0].model_copy(update={"finish_reason": "stop"})
+    doc = doc.model_copy(update={"messages": [whole, doc.messages[1], cut]})
+    content, _, _ = render(doc, fmt)  # type: ignore[arg-type]
+    if fmt == "json":
+        assert [m["truncated"] for m in json.loads(content)["messages"]] == [False, False, True]
+    else:
+        assert content.count("cut off at the reply cap") == 1
+        assert content.index("cut off at the reply cap") > content.index("Costs matter") - 400

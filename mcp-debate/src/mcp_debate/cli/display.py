@@ -13,6 +13,7 @@ from typing import Protocol, TextIO
 
 from mcp_debate.domain.models import DebateView, LedgerLine, Message, Participant, Summary
 from mcp_debate.exports import verdict as verdict_section
+from mcp_debate.exports.document import TRUNCATED
 
 
 class Display(Protocol):
@@ -44,9 +45,10 @@ def totals(line: LedgerLine) -> str:
 
 def turn_usage(message: Message) -> str:
     cached = ", cached" if message.cached else ""
+    cut = f", {TRUNCATED}" if message.truncated else ""
     return (
         f"{message.input_tokens:,} in + {message.output_tokens:,} out tokens, {money(message.cost_usd)}, "
-        f"{message.latency_ms / 1000:.2f} s{cached}"
+        f"{message.latency_ms / 1000:.2f} s{cached}{cut}"
     )
 
 

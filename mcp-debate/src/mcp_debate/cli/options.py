@@ -101,6 +101,11 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "--stop-on-consensus", action="store_true", help="stop once every debater's final answer agrees"
     )
     protocol.add_argument(
+        "--stance-check",
+        action="store_true",
+        help="check each stanced turn for arguing its stance (one short call; retried once if not)",
+    )
+    protocol.add_argument(
         "--budget", type=float, metavar="USD", help="most the debate may cost (list prices)"
     )
     protocol.add_argument("--budget-tokens", type=int, metavar="N", help="most tokens the debate may use")

@@ -108,6 +108,8 @@ def _protocol_arguments(debate: dict[str, Any], args: argparse.Namespace) -> Non
         debate["protocol"] = args.protocol
     if args.stop_on_consensus:
         debate["stop_on_consensus"] = True
+    if args.stance_check:
+        debate["stance_check"] = True
     if args.budget is not None:
         debate["budget_usd"] = args.budget
     if args.budget_tokens is not None:
@@ -190,6 +192,7 @@ def _check_combinations(args: argparse.Namespace) -> None:
                 ("--budget", args.budget),
                 ("--budget-tokens", args.budget_tokens),
                 ("--stop-on-consensus", args.stop_on_consensus or None),
+                ("--stance-check", args.stance_check or None),
             )
             if value is not None
         ]

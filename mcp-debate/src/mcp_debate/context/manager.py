@@ -14,6 +14,7 @@ made every few turns rather than on every turn.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +26,26 @@ from mcp_shared.models import ChatMessage
 
 MIN_SUMMARY_TOKENS = 128
 MAX_SUMMARY_TOKENS = 2048
+TOKENS_PER_WORD = 1.5
+"""Generous for English prose with some Markdown: a reply that keeps to a word rule is not cut."""
+REPLY_SLACK = 24
+_WORD_RULE = re.compile(
+    r"\b(?:at most|max(?:imum)?|no more than|not more than|under|fewer than|less than|up to|limit(?:ed)? to"
+    r"|within)\s+(\d{1,5})\s+words\b",
+    re.IGNORECASE,
+)
+
+
+def word_limit(rules: list[str]) -> int | None:
+    """The tightest "at most N words" (or alike) among the rules, if any says so."""
+    found = [int(m.group(1)) for rule in rules for m in _WORD_RULE.finditer(rule)]
+    found = [n for n in found if n > 0]
+    return min(found) if found else None
+
+
+def reply_cap(words: int) -> int:
+    """Reply tokens that hold ``words`` words with room to finish the sentence."""
+    return math.ceil(words * TOKENS_PER_WORD) + REPLY_SLACK
 
 
 RolePrompts = Callable[[Debate, Participant, str, str], tuple[str, str]]
@@ -84,9 +105,14 @@ class ContextManager:
         self.keep_ratio = keep_ratio
         self.summary_share = summary_share
 
-    def budget(self, me: Participant) -> Budget:
+    def budget(self, me: Participant, debate: Debate | None = None) -> Budget:
+        """``debate``: when given, a debater's reply cap follows a word rule of the debate's rules
+        (``reply_cap``) instead of ``max_output_tokens``: a turn that keeps to the rule is never cut,
+        and one that runs on is stopped near where the rule says."""
         total = min(me.max_tokens, me.context_window) if me.context_window else me.max_tokens
-        reserve = min(me.max_output_tokens, total // 2)
+        words = word_limit(debate.rules) if debate is not None and me.role == "debater" else None
+        cap = reply_cap(words) if words else me.max_output_tokens
+        reserve = min(cap, total // 2)
         return Budget(total=total, reserve=reserve, margin=math.ceil(total * self.margin))
 
     def summary_tokens(self, budget: Budget) -> int:
@@ -117,7 +143,7 @@ class ContextManager:
         ``shrink`` takes tokens off the budget (after mcp-llm counted more than estimated);
         ``force`` fits without asking for a summary, leaving out what does not fit.
         """
-        budget = self.budget(me)
+        budget = self.budget(me, debate)
         system, instruction = self.fixed_parts(debate, me)
         fixed = estimate_message(system) + estimate_message(instruction) + PER_REQUEST
         summary_cost = estimate_message(summary.content) if summary else 0
@@ -133,7 +159,9 @@ class ContextManager:
         kept = _fit_newest(costs, available)
         if kept < len(history) and not force:
             room = (budget.input - shrink - fixed - self.summary_tokens(budget)) * self.keep_ratio
-            keep = min(kept, _fit_newest(costs, room))
+            # The newest n-1 messages stay verbatim (each other participant's latest turn) whenever they
+            # fit: a summary is for what is older, and a participant must not lose the words it answers.
+            keep = max(min(kept, _fit_newest(costs, room)), min(kept, len(debate.participants) - 1))
             return NeedsSummary(
                 cover_to_seq=history[len(history) - keep - 1].seq, max_tokens=self.summary_tokens(budget)
             )
@@ -168,12 +196,15 @@ def _assemble(
     summary: Summary | None,
     verbatim: list[Message],
 ) -> list[ChatMessage]:
-    """System, summary, transcript, instruction; same-role neighbours merged, a user message first."""
+    """System, summary, transcript, labelled instruction; same-role neighbours merged, a user message first.
+
+    The instruction keeps its label after a merge, so it never reads as part of the previous speaker's words.
+    """
     body: list[ChatMessage] = []
     if summary is not None:
         body.append(ChatMessage(role="user", content=summary.content))
     body += [prompts.as_chat(m, me) for m in verbatim]
-    body.append(ChatMessage(role="user", content=instruction))
+    body.append(ChatMessage(role="user", content=prompts.labelled(instruction)))
     if body[0].role == "assistant":
         body.insert(0, ChatMessage(role="user", content=prompts.opening_line(debate)))
     merged: list[ChatMessage] = []

@@ -6,6 +6,7 @@ models drift from a stance given only once, especially under peer pressure.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mcp_debate.domain.models import Debate, Message, Participant, Summary
@@ -46,10 +47,77 @@ def system_prompt(debate: Debate, me: Participant) -> str:
         "",
         'Other speakers\' messages reach you as "Name: text". Write only your own contribution, '
         "without a name prefix.",
+        INSTRUCTION_NOTE,
     ]
     if me.system_prompt:
         lines += ["", me.system_prompt]
     return "\n".join(lines)
+
+
+INSTRUCTION_LABEL = "[Instruction]"
+"""Marks the per-turn instruction in the last user message: it is the moderator's word to the speaker,
+not a line of the transcript. Unlabelled and merged into the previous speaker's message, it was copied
+back into turns by a small model ("Round 3 of 3. You are Commuter; ...")."""
+INSTRUCTION_NOTE = (
+    f'A line starting with "{INSTRUCTION_LABEL}" tells you what to write now: follow it, never repeat it.'
+)
+"""Not called the moderator's: SmolLM2-135M then opened its turn with "The moderator will provide you..."."""
+MAX_STOPS = 4
+"""mcp-llm accepts at most four stop sequences."""
+_LEAKED_HEAD = re.compile(
+    rf"^\s*(?:{re.escape(INSTRUCTION_LABEL)}\s*)?Round \d+ of \d+\.?"
+    r"(?:\s*You are [^;.\n]+; your stance: [^\n]*?\.(?=\s|$))?"
+    r"(?:\s*(?:This is the final round: give your closing statement|Open with your position and your "
+    r"strongest arguments|Respond to the points made since your last turn and advance your position)\.)?",
+    re.IGNORECASE,
+)
+
+
+def labelled(instruction: str) -> str:
+    return f"{INSTRUCTION_LABEL} {instruction}"
+
+
+def stop_sequences(debate: Debate, me: Participant) -> list[str]:
+    """Where a turn has ended for sure: the next speaker's line, a new instruction, a new round.
+
+    The next speakers come first (a model that runs on writes the next turn), then the instruction's
+    marks; at most :data:`MAX_STOPS`.
+    """
+    others = [p.name for p in debate.participants if p.position != me.position]
+    after = [p.name for p in debate.participants if p.position > me.position]
+    ordered = after + [n for n in others if n not in after]
+    stops = [f"\n{ordered[0]}:"] if ordered else []
+    stops += [f"\n{INSTRUCTION_LABEL}", "\nRound "]
+    stops += [f"\n{name}:" for name in ordered[1:]]
+    return stops[:MAX_STOPS]
+
+
+REPEAT_MIN_CHARS = 20
+"""A line this long written a second time ends the turn: small models loop until their reply cap."""
+
+
+def clean_turn(text: str, debate: Debate, me: Participant) -> str:
+    """A turn as it is stored: a copied instruction removed, and cut where the model went on to write
+    another participant's turn or a new instruction (when the provider ignored the stop sequences), or
+    began to repeat itself."""
+    others = [p.name for p in debate.participants if p.position != me.position]
+    kept: list[str] = []
+    seen: set[str] = set()
+    for line in strip_own_prefix(text, me).splitlines():
+        key = " ".join(line.split()).casefold()
+        if len(key) >= REPEAT_MIN_CHARS and key in seen:
+            break  # a runaway loop: the model writes the same lines again until its cap
+        seen.add(key)
+        head = _LEAKED_HEAD.match(line)
+        if head:
+            line = line[head.end() :].strip()
+            if not line:
+                continue
+        starts_other = any(line.lower().startswith(f"{name.lower()}:") for name in others)
+        if line.startswith(INSTRUCTION_LABEL) or (starts_other and any(k.strip() for k in kept)):
+            break
+        kept.append(line)
+    return strip_own_prefix("\n".join(kept), me)
 
 
 def turn_instruction(debate: Debate, me: Participant, round_no: int, spoken_before: bool) -> str:
@@ -105,11 +173,17 @@ def render_summary(summary: Summary) -> str:
 
 SUMMARY_SYSTEM = (
     "You write faithful, neutral summaries of debates. Keep every participant's current position and "
-    "their key claims and evidence; never drop a participant, never invent a claim, never take sides."
+    "their key claims and evidence; never drop a participant, never invent a claim, never take sides. "
+    "You reply with one JSON object and nothing else."
+)
+SUMMARY_EXAMPLE = (
+    '{"positions": {"<name>": "<current position; key claims>", ...}, "narrative": "<how it went>"}'
 )
 
 
 def summary_request(debate: Debate, previous: Summary | None, messages: list[Message], words: int) -> str:
+    """Asks for JSON: a position per side read from that side's latest turn, and the narrative apart
+    (asked for as lines, a small model wrote the narrative inside a participant's line)."""
     parts = [f"Topic: {debate.topic}", f"Participants: {_roster(debate)}."]
     if previous is not None:
         parts += ["", render_summary(previous)]
@@ -119,8 +193,16 @@ def summary_request(debate: Debate, previous: Summary | None, messages: list[Mes
     names = ", ".join(p.name for p in debate.participants)
     parts += [
         "",
-        f"Write one line per participant ({names}), exactly in the form "
-        '"NAME: current position; key claims: ...", then one line "Narrative: ..." on how the debate '
-        f"developed. At most {words} words in total.",
+        f"Summarize in at most {words} words. For each participant ({names}) give its current position "
+        "and key claims, taken from its LATEST message (positions change: do not repeat an earlier one). "
+        "In narrative, say in one or two sentences how the debate developed.",
+        f"Reply with one JSON object and nothing else, in this form:\n{SUMMARY_EXAMPLE}",
     ]
     return "\n".join(parts)
+
+
+def summary_reask(problem: str) -> str:
+    return (
+        f"Your reply could not be read: {problem}. Reply again with only the JSON object, in the form "
+        "asked for."
+    )

@@ -16,6 +16,7 @@ from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import AnswerFormat, Ballot, Verdict
 from mcp_shared.auth import DEFAULT_ORGANIZATION
 from mcp_shared.identifiers import ModelName, ProviderName, bounds, charset
+from mcp_shared.models import ChatMessage
 
 DEFAULT_CONTEXT_BUDGET = 10_000
 DEFAULT_MAX_OUTPUT = 1024
@@ -140,6 +141,17 @@ class Message(BaseModel):
     )
     calls: int = Field(default=1, description="LLM calls the step made (a judge re-asked makes two).")
     created_at: str
+    stance_check: dict[str, Any] | None = Field(
+        default=None,
+        description="With stance_check on: whether the turn argues its stance (consistent true/false, or "
+        "null when the check could not be read), the checker's reason, and whether the turn was retried.",
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def truncated(self) -> bool:
+        """The reply was cut at its token cap (finish_reason ``length``): the turn ends mid-thought."""
+        return self.finish_reason == "length"
 
 
 class SideSummary(BaseModel):
@@ -176,6 +188,7 @@ class Summary(BaseModel):
     cost_usd: float = 0.0
     latency_ms: float = 0.0
     created_at: str
+    calls: int = Field(default=1, description="LLM calls made for it (one per chunk, and per re-ask).")
 
 
 class ContextSnapshot(BaseModel):
@@ -191,6 +204,10 @@ class ContextSnapshot(BaseModel):
     token_method: TokenMethod
     budget: int = Field(description="Input budget: max_tokens minus the reply reserve and the margin.")
     created_at: str
+    messages: list[ChatMessage] | None = Field(
+        default=None,
+        description="The chat messages sent for the turn (None for turns stored before they were kept).",
+    )
 
 
 class LedgerLine(BaseModel):
@@ -240,6 +257,10 @@ class Debate(BaseModel):
     protocol: ProtocolName = "rounds"
     visibility: Visibility = "all"
     stop_on_consensus: bool = False
+    stance_check: bool = Field(
+        default=False,
+        description="Each debater's turn with a stance is checked for arguing it (one cheap call).",
+    )
     answer_format: AnswerFormat | None = None
     budget_usd: float | None = None
     budget_tokens: int | None = None

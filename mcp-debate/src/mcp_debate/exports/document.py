@@ -30,11 +30,15 @@ class ExportDocument(BaseModel):
 
 
 def usage_line(message: Message) -> str:
-    """Who answered and what it cost, for one turn."""
+    """Who answered and what it cost, for one turn; a turn cut at its reply cap says so."""
     return (
         f"{message.provider}/{message.model} · {message.input_tokens} in / {message.output_tokens} out "
         f"tokens · ${message.cost_usd:.6f} · {message.latency_ms:.0f} ms"
-    )
+    ) + (f" · {TRUNCATED}" if message.truncated else "")
+
+
+TRUNCATED = "cut off at the reply cap"
+"""How exports and the CLI mark a turn whose reply hit its token cap (finish_reason ``length``)."""
 
 
 def stance_label(participant: Participant) -> str:

@@ -33,7 +33,7 @@ class BudgetGate:
         """None when the step's call fits the budget (with the judge's reserve); else why it does not."""
         if not budget.has_budget(debate):
             return None
-        reply = self.contexts.budget(me).reserve
+        reply = self.contexts.budget(me, debate).reserve
         needed = budget.reservation(me, prompt_tokens, reply)
         if step.kind != "verdict":
             needed = needed + await self._judge_reserve(debate, reply)

@@ -86,7 +86,7 @@ class ContextAssembler:
         budget = self.contexts.budget(me)
         draft = await self.summaries.make(
             debate,
-            Summarizer(me.provider, me.model, budget.input),
+            Summarizer(me.provider, me.model, budget.total - budget.margin - plan.max_tokens),
             previous,
             covered,
             plan.max_tokens,

@@ -71,6 +71,12 @@ class CreateDebateArgs(BaseModel):
     stop_on_consensus: bool = Field(
         default=False, description="End the debate once every debater's final answer agrees after a round."
     )
+    stance_check: bool = Field(
+        default=False,
+        description="Check every turn of a debater with a stance for arguing it (one short call, by the "
+        "debate's judge's model, else the debater's own); a turn that argues against its stance is "
+        "retried once and, if it still does, stored flagged.",
+    )
     answer_pattern: str | None = Field(
         default=None,
         min_length=1,
@@ -240,7 +246,7 @@ async def _resolve(
                 model=target.model,
                 system_prompt=config.system_prompt,
                 temperature=STRUCTURED_TEMPERATURE if structured else config.temperature,
-                max_tokens=config.max_tokens,
+                max_tokens=_fitted_budget(config, target.context_window),
                 max_output_tokens=config.max_output_tokens,
                 context_window=target.context_window,
                 role=spec.role,
@@ -256,6 +262,14 @@ async def _resolve(
                 update={"provider": target.provider, "model": target.model}
             )
     return resolved, summarizer
+
+
+def _fitted_budget(config: LLMConfig, window: int | None) -> int:
+    """The per-participant budget: as given; left to its default, it fits the window the model is served
+    with (a self-hosted server's, learnt by mcp-llm), so a 4,096-token model is not planned for 10,000."""
+    if window is None or "max_tokens" in config.model_fields_set:
+        return config.max_tokens
+    return min(config.max_tokens, window)
 
 
 def _check_room(participants: list[Participant], margin: float, problems: Problems) -> None:
@@ -293,6 +307,7 @@ async def create_debate(
         protocol=args.protocol,
         visibility=args.visibility or DEFAULT_VISIBILITY[args.protocol],
         stop_on_consensus=args.stop_on_consensus,
+        stance_check=args.stance_check,
         answer_format=answer_format(args),
         budget_usd=args.budget_usd,
         budget_tokens=args.budget_tokens,

@@ -1,4 +1,4 @@
-"""summarize_debate: one summary of the whole debate so far, made incrementally.
+"""summarize_debate: one summary of the whole debate so far, made incrementally, in one call where it fits.
 
 The latest debate summary is reused and only the messages after it are folded in, so summarizing
 after every round costs one short call, and summarizing twice in a row costs nothing.
@@ -56,13 +56,13 @@ class DebateSummaries:
                 status=409,
                 details={"field": "debate_id"},
             )
-        writer = self._writer(debate, args)
+        writer, allowance = self._writer(debate, args)
         draft = await self.maker.make(
             debate,
             writer,
             previous,
             fresh,
-            args.max_tokens,
+            allowance,
             CallScope(
                 debate.id,
                 None,
@@ -78,7 +78,8 @@ class DebateSummaries:
         self.metrics.summaries.labels("debate").inc()
         return stored
 
-    def _writer(self, debate: Debate, args: SummarizeArgs) -> Summarizer:
+    def _writer(self, debate: Debate, args: SummarizeArgs) -> tuple[Summarizer, int]:
+        """Who writes the summary, with the room its prompt has; and the summary's token allowance."""
         first = debate.participants[0]
         if args.provider or args.model:
             provider = args.provider or first.provider
@@ -99,5 +100,8 @@ class DebateSummaries:
         else:
             provider, model = first.provider, first.model
             budget = self.contexts.budget(first).total
-        room = budget - args.max_tokens - math.ceil(budget * self.contexts.margin)
-        return Summarizer(provider, model, max(room, 512))
+        # The summary's length fits the writer's window (a quarter of it at most); the prompt gets the
+        # rest, so a debate that fits is summarized in one call, not one call per message.
+        allowance = max(64, min(args.max_tokens, budget // 4))
+        room = budget - allowance - math.ceil(budget * self.contexts.margin)
+        return Summarizer(provider, model, max(room, 256)), allowance

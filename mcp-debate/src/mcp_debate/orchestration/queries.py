@@ -138,7 +138,7 @@ class Queries:
             history = await message_rows.page(conn, debate_id, after) if nxt else []
         views = []
         for p in debate.participants:
-            budget = self.contexts.budget(p)
+            budget = self.contexts.budget(p, debate)
             views.append(
                 ParticipantContext(
                     participant=p.name,

@@ -45,6 +45,8 @@ class Spoken:
     judge_reply: JudgeReply | None = None
     problem: str | None = None
     """Why a judge's or moderator's reply could not be read."""
+    stance_check: dict[str, Any] | None = None
+    """A debater's turn checked for arguing its stance (``stance_check`` on)."""
 
     @property
     def decision(self) -> str | None:

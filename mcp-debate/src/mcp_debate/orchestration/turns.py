@@ -23,6 +23,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 from mcp_debate.context import prompts
 from mcp_debate.context.manager import Ready
@@ -34,10 +35,12 @@ from mcp_debate.hub import Chunk, DebateHub
 from mcp_debate.llm import CallScope, LLMServiceClient, TokenCount
 from mcp_debate.llm.client import DeltaSink
 from mcp_debate.metrics import DebateMetrics
+from mcp_debate.orchestration import stance_checks
 from mcp_debate.orchestration.budgets import BudgetGate
 from mcp_debate.orchestration.contexts import ContextAssembler
 from mcp_debate.orchestration.leases import Leases, run_leased_turn
 from mcp_debate.orchestration.lookup import require_debate
+from mcp_debate.orchestration.stance_checks import StanceChecker
 from mcp_debate.orchestration.structured_steps import Spoken, StructuredSpeaker
 from mcp_debate.protocols import progress
 from mcp_debate.protocols.answers import extract
@@ -55,7 +58,7 @@ from mcp_shared.errors import (
     ProviderUnavailableError,
     ServiceError,
 )
-from mcp_shared.models import CompletionRequest
+from mcp_shared.models import ChatMessage, CompletionRequest, CompletionResponse
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +105,7 @@ class TurnRunner:
         self.metrics = metrics
         self.gate = gate
         self.structured = StructuredSpeaker(llm, gate)
+        self.stance = StanceChecker(llm)
         self._inflight: dict[str, asyncio.Task[TurnOutcome]] = {}
 
     async def next_turn(self, debate_id: str, on_delta: DeltaSink | None = None) -> TurnOutcome:
@@ -221,20 +225,54 @@ class TurnRunner:
     async def _argue(
         self, debate: Debate, me: Participant, ready: Ready, scope: CallScope, on_delta: DeltaSink | None
     ) -> Spoken:
-        """A debater's turn: one call, the reply cleaned, its final answer read when one is asked for."""
+        """A debater's turn: one call, the reply cleaned, its final answer read when one is asked for;
+        with ``stance_check``, checked for arguing its stance and written again once if it does not."""
+        answer, content = await self._say(debate, me, ready.messages, ready, scope, on_delta)
+        check: dict[str, Any] | None = None
+        calls = [answer]
+        if debate.stance_check and me.stance:
+            verdict = await self.stance.check(debate, me, content, scope)
+            calls.append(verdict.answer)
+            retried = verdict.consistent is False
+            if retried:
+                again = [
+                    *ready.messages,
+                    ChatMessage(role="assistant", content=content),
+                    ChatMessage(role="user", content=stance_checks.retry_instruction(me, verdict.reason)),
+                ]
+                answer, content = await self._say(
+                    debate, me, again, ready, replace(scope, purpose="retry"), None
+                )
+                verdict = await self.stance.check(debate, me, content, scope)
+                calls = [answer, *calls, verdict.answer]
+            check = stance_checks.record(verdict, retried)
+            answer = stance_checks.combined(*calls)
+        final = extract(content, debate.answer_format) if debate.asks_for_answers else None
+        return Spoken(answer, content, calls=len(calls), final_answer=final, stance_check=check)
+
+    async def _say(
+        self,
+        debate: Debate,
+        me: Participant,
+        messages: list[ChatMessage],
+        ready: Ready,
+        scope: CallScope,
+        on_delta: DeltaSink | None,
+    ) -> tuple[CompletionResponse, str]:
         answer = await self.llm.complete(
             CompletionRequest(
                 provider=me.provider,
                 model=me.model,
-                messages=ready.messages,
+                messages=messages,
                 max_tokens=ready.budget.reserve,
                 temperature=me.temperature,
+                stop=prompts.stop_sequences(debate, me),
                 conversation_id=f"debate:{debate.id}",
             ),
             scope,
             on_delta=_guarded(on_delta) if on_delta else None,
         )
-        content = prompts.strip_own_prefix(answer.content, me)
+        content = prompts.clean_turn(answer.content, debate, me)
         if not content:
             raise ProviderUnavailableError(
                 f"debate {debate.id}, participant '{me.name}': the model returned an empty answer "
@@ -242,8 +280,7 @@ class TurnRunner:
                 provider=answer.provider,
                 model=answer.model,
             )
-        final = extract(content, debate.answer_format) if debate.asks_for_answers else None
-        return Spoken(answer, content, final_answer=final)
+        return answer, content
 
     async def _start(self, debate_id: str) -> DebateState:
         """created -> running. Only the state is taken from this read: the turn keeps the snapshot it
@@ -294,6 +331,7 @@ class TurnRunner:
                     answer=spoken.final_answer,
                     structured=spoken.structured,
                     calls=spoken.calls,
+                    stance_check=spoken.stance_check,
                 )
                 await snapshot_rows.insert(conn, debate.id, draft.snapshot(turn))
                 after = await self._settle(conn, debate, draft, turn)
@@ -426,6 +464,7 @@ class _TurnDraft:
             token_method=self.counted.method,  # type: ignore[arg-type]
             budget=self.ready.budget.input,
             created_at=utc_now(),
+            messages=self.ready.messages,
         )
 
 

@@ -59,6 +59,7 @@ def panel_system(debate: Debate, me: Participant) -> str:
         "",
         'Other panelists\' messages reach you as "Name: text". Write only your own answer, without a name '
         "prefix.",
+        prompts.INSTRUCTION_NOTE,
     ]
     if me.system_prompt:
         lines += ["", me.system_prompt]
@@ -94,7 +95,7 @@ def _role_system(debate: Debate, me: Participant, role_line: str) -> str:
     lines = [role_line, "", f"Topic: {debate.topic}", f"Debaters: {_debaters(debate)}."]
     if debate.rules:
         lines += ["Rules of the debate:", *(f"- {rule}" for rule in debate.rules)]
-    lines += ["", 'The debaters\' messages reach you as "Name: text".']
+    lines += ["", 'The debaters\' messages reach you as "Name: text".', prompts.INSTRUCTION_NOTE]
     if me.system_prompt:
         lines += ["", me.system_prompt]
     return "\n".join(lines)

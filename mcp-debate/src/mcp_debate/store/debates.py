@@ -19,7 +19,7 @@ from mcp_debate.store.connection import Connection, Dialect, Row, row, rows, sca
 _DEBATE_COLUMNS = (
     "id, name, topic, rules, max_rounds, state, turns_taken, run_target, last_error, summarizer, "
     "organization_id, protocol, visibility, stop_on_consensus, answer_format, budget_usd, budget_tokens, "
-    "phase, end_reason, verdict, ballots, created_at, updated_at"
+    "phase, end_reason, verdict, ballots, created_at, updated_at, stance_check"
 )
 _PARTICIPANT_COLUMNS = (
     "position, name, stance, provider, model, system_prompt, temperature, max_tokens, max_output_tokens, "
@@ -64,6 +64,7 @@ async def insert(conn: Connection, debate: Debate) -> None:
             "[]",
             debate.created_at,
             debate.updated_at,
+            int(debate.stance_check),
         ),
     )
     await conn.executemany(
@@ -118,6 +119,7 @@ def _debate(row: Row, participants: list[Participant]) -> Debate:
         protocol=row["protocol"],
         visibility=row["visibility"],
         stop_on_consensus=bool(row["stop_on_consensus"]),
+        stance_check=bool(row["stance_check"]),
         answer_format=AnswerFormat.model_validate_json(row["answer_format"])
         if row["answer_format"]
         else None,

@@ -20,7 +20,7 @@ async def compute(conn: Connection, debate_id: str, participants: list[Participa
     summaries = LedgerLine(name="debate summaries")
     for position, calls, tokens_in, tokens_out, cost in await rows(
         conn,
-        "SELECT participant, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd) "
+        "SELECT participant, SUM(calls), SUM(input_tokens), SUM(output_tokens), SUM(cost_usd) "
         "FROM summaries WHERE debate_id = ? GROUP BY participant",
         (debate_id,),
     ):

@@ -18,7 +18,7 @@ from mcp_debate.store.connection import Connection, Row, row, rows, scalar
 _INSERTED = (
     "debate_id, seq, kind, round, turn, participant, speaker, content, input_tokens, output_tokens, "
     "cost_usd, latency_ms, provider, model, finish_reason, cached, request_id, answer, structured, calls, "
-    "created_at"
+    "created_at, stance_check"
 )
 _COLUMNS = "id, " + _INSERTED
 
@@ -27,6 +27,7 @@ def _message(row: Row) -> Message:
     values = dict(row)
     values["cached"] = bool(values["cached"])
     values["structured"] = json.loads(values["structured"]) if values["structured"] else None
+    values["stance_check"] = json.loads(values["stance_check"]) if values["stance_check"] else None
     return Message(**values)
 
 
@@ -52,13 +53,14 @@ async def insert(
     answer: str | None = None,
     structured: dict[str, Any] | None = None,
     calls: int = 1,
+    stance_check: dict[str, Any] | None = None,
 ) -> Message:
     """Append a message at the next ``seq`` (call inside a write transaction)."""
     found = await row(
         conn,
         f"INSERT INTO messages ({_INSERTED}) VALUES (?, "  # noqa: S608
         "(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE debate_id = ?), "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
         (
             debate_id,
             debate_id,
@@ -81,6 +83,7 @@ async def insert(
             json.dumps(structured) if structured is not None else None,
             calls if kind == "turn" else 0,
             utc_now(),
+            json.dumps(stance_check) if stance_check is not None else None,
         ),
     )
     assert found is not None

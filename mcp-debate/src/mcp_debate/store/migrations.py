@@ -192,7 +192,19 @@ _V4 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
+_V5 = Migration(
+    5,
+    "context snapshots keep the messages sent; summaries count their calls; stance checks",
+    (
+        "ALTER TABLE context_snapshots ADD COLUMN messages TEXT",
+        # A summary made in chunks, or re-asked, is several LLM calls.
+        "ALTER TABLE summaries ADD COLUMN calls INTEGER NOT NULL DEFAULT 1 CHECK (calls >= 0)",
+        "ALTER TABLE debates ADD COLUMN stance_check INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE messages ADD COLUMN stance_check TEXT",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 from mcp_debate.domain.models import ContextSnapshot
 from mcp_debate.store.connection import Connection, rows
 
 _COLUMNS = (
     "turn, participant, summary_id, first_seq, last_seq, message_count, tokens, token_method, budget, "
-    "created_at"
+    "created_at, messages"
 )
 
 
 async def insert(conn: Connection, debate_id: str, snapshot: ContextSnapshot) -> None:
     await conn.execute(
-        f"INSERT INTO context_snapshots (debate_id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+        f"INSERT INTO context_snapshots (debate_id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
         (
             debate_id,
             snapshot.turn,
@@ -26,6 +28,9 @@ async def insert(conn: Connection, debate_id: str, snapshot: ContextSnapshot) ->
             snapshot.token_method,
             snapshot.budget,
             snapshot.created_at,
+            None
+            if snapshot.messages is None
+            else json.dumps([m.model_dump(mode="json") for m in snapshot.messages]),
         ),
     )
 
@@ -38,4 +43,9 @@ async def latest_per_participant(conn: Connection, debate_id: str) -> dict[int, 
         "AND t.participant = s.participant)",
         (debate_id,),
     )
-    return {r["participant"]: ContextSnapshot(**dict(r)) for r in found}
+    return {r["participant"]: _snapshot(dict(r)) for r in found}
+
+
+def _snapshot(row: dict[str, object]) -> ContextSnapshot:
+    sent = row.pop("messages")
+    return ContextSnapshot(**row, messages=json.loads(sent) if isinstance(sent, str) else None)  # type: ignore[arg-type]

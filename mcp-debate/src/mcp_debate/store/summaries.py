@@ -13,7 +13,7 @@ from mcp_debate.store.connection import Connection, Row, row
 
 _INSERTED = (
     "debate_id, scope, participant, covers_from_seq, covers_to_seq, message_count, sides, narrative, "
-    "content, provider, model, input_tokens, output_tokens, cost_usd, latency_ms, created_at"
+    "content, provider, model, input_tokens, output_tokens, cost_usd, latency_ms, created_at, calls"
 )
 _COLUMNS = "id, " + _INSERTED
 _SIDES = TypeAdapter(list[SideSummary])
@@ -29,7 +29,7 @@ async def insert(conn: Connection, draft: Summary) -> Summary:
     """Store a summary (its ``id`` and ``created_at`` are assigned here)."""
     found = await row(
         conn,
-        f"INSERT INTO summaries ({_INSERTED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
+        f"INSERT INTO summaries ({_INSERTED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
         "RETURNING " + _COLUMNS,
         (
             draft.debate_id,
@@ -48,6 +48,7 @@ async def insert(conn: Connection, draft: Summary) -> Summary:
             draft.cost_usd,
             draft.latency_ms,
             utc_now(),
+            draft.calls,
         ),
     )
     assert found is not None

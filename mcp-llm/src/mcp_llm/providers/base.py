@@ -39,6 +39,8 @@ class ProviderProfile:
     """Ollama: how long a model stays loaded after a call."""
     latency_ms: float = 0.0
     """Mock: the delay it adds per call."""
+    served_windows: bool = False
+    """OpenAI-wire, self-hosted: learn each model's context window from what the server reports."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,11 @@ model                          behaviour
                                when asked for a ``"decision"``
 ``mock-judge-bad-<n>``         as ``mock-judge``, but its first ``<n>`` replies in a conversation are
                                not JSON (to exercise re-asking)
+``mock-leak``                  copies the instruction back, then writes another speaker's line and
+                               a new instruction (to exercise stop sequences and cleaning)
+``mock-drift``                 ends by arguing against its stance unless told to argue for it;
+                               every mock answers a stance check (``"consistent"``) deterministically
+``mock-summary-bad``           never answers a summary request with the JSON asked for
 ``mock-math-<p>``              answers the first ``What is <arithmetic>?`` right with probability
                                ``<p>`` %, chosen by a hash of the question and the participant's name
                                (after ``You are`` in the system message); else a nearby number

@@ -11,6 +11,19 @@
   ``You are`` in the system message), so the same participant always gives the same answer and
   different participants err differently; a wrong answer is the right one plus or minus 1 to 3.
 
+- ``mock-leak`` misbehaves like a small model given an unlabelled instruction: it copies the
+  instruction (the last user message's line starting ``[Instruction]`` or ``Round``) back first, then
+  argues like ``mock-1``, then writes a line for the last other speaker it saw (``NAME: ...``) and a new
+  instruction, so a caller's stop sequences and cleaning can be tested.
+
+- ``mock-drift`` argues like ``mock-1`` and ends with "On reflection, I argue against my stance."
+  unless told to argue for its stance; every mock asked a stance check (a message with ``Stance
+  given:`` asking for ``"consistent"``) finds a turn inconsistent exactly when it says so.
+- Every answering mock (and ``mock-1``) asked for a debate summary as JSON (the last user message names
+  ``"positions"`` and ``"narrative"``) replies with that JSON: each speaker's position is the start of
+  its latest ``#N NAME: text`` line, so summaries are testable offline. ``mock-summary-bad`` never does
+  (to exercise the summarizer's re-ask and fallback).
+
 The arithmetic is parsed with :mod:`ast` and computed exactly with fractions; nothing is evaluated.
 """
 
@@ -34,6 +47,8 @@ _QUESTION = re.compile(r"What is ([-+*/().\d\s]{1,200})\?")
 _SPEAKER = re.compile(r"\bYou are ([^,.;:\n]{1,64})")
 _ANSWERS_HEADER = re.compile(r"^\s*final answers\b", re.IGNORECASE)
 _ANSWER_LINE = re.compile(r"^\s*-\s*(.+?):\s*(.*?)\s*$")
+_NUMBERED = re.compile(r"^#\d+ ([^:\n]{1,64}): (.+)$")
+_PREFIX = re.compile(r"^([A-Z][\w \-]{0,40}): \S")
 _OFFSETS = (-3, -2, -1, 1, 2, 3)
 _MAX_DIGITS = 30
 
@@ -47,6 +62,16 @@ _BINARY: dict[type[ast.operator], Callable[[Fraction, Fraction], Fraction]] = {
 
 def answer_text(model: str, messages: Sequence[ChatMessage], argument: str) -> str | None:
     """The reply of an answering mock model; None when ``model`` is not one (``argument``: mock-1's text)."""
+    last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    if '"consistent"' in last_user and "Stance given:" in last_user:
+        return _stance_check(last_user)
+    if model == "mock-drift":
+        told = "arguing for your stance" in last_user
+        return argument if told else f"{argument}\nOn reflection, I argue against my stance."
+    if model == "mock-summary-bad":
+        return "The debate went back and forth; both sides made points."
+    if '"positions"' in last_user and '"narrative"' in last_user:
+        return _summary(messages)
     if found := _ANSWER.match(model):
         return f"{argument}\nFinal answer: {found.group(1)}"
     if found := _JUDGE.match(model):
@@ -54,6 +79,8 @@ def answer_text(model: str, messages: Sequence[ChatMessage], argument: str) -> s
         if sum(m.role == "assistant" for m in messages) < bad:
             return "I have read the debate carefully and the answer seems clear to me."
         return _judge(messages)
+    if model == "mock-leak":
+        return _leak(messages, argument)
     if found := _MATH.match(model):
         return _math(min(int(found.group(1)), 100), messages) or argument
     return None
@@ -103,6 +130,34 @@ def _judge(messages: Sequence[ChatMessage]) -> str:
             "assessments": {name: f"answered {a}" for name, a in answered},
         }
     )
+
+
+def _stance_check(asked: str) -> str:
+    """Against its stance exactly when the turn says so (``mock-drift``'s first try)."""
+    turn = asked.partition("Turn:\n")[2].partition("\n\nDoes the turn")[0]
+    against = "against my stance" in turn
+    reason = "the turn says it argues against its stance." if against else "the turn argues its stance."
+    return json.dumps({"consistent": not against, "reason": reason})
+
+
+def _summary(messages: Sequence[ChatMessage]) -> str:
+    asked = next((m.content for m in messages if m.role == "user" and '"positions"' in m.content), "")
+    latest: dict[str, str] = {}
+    for line in asked.splitlines():
+        if found := _NUMBERED.match(line):
+            latest[found.group(1)] = " ".join(found.group(2).split()[:12])
+    spoken = ", ".join(latest) or "nobody"
+    return json.dumps({"positions": latest, "narrative": f"{spoken} stated their positions in turn."})
+
+
+def _leak(messages: Sequence[ChatMessage], argument: str) -> str:
+    last_user = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    lines = last_user.splitlines()
+    instruction = next((line for line in lines if line.startswith(("[Instruction]", "Round "))), "")
+    copied = instruction.removeprefix("[Instruction]").strip()
+    speakers = [found.group(1) for line in lines if (found := _PREFIX.match(line))]
+    other = f"\n{speakers[-1]}: I agree with every word of that." if speakers else ""
+    return f"{copied}\n{argument}{other}\n[Instruction] Round 99 of 99. Next speaker."
 
 
 # -- arithmetic ---------------------------------------------------------------------------------------

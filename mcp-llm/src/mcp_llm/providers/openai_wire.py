@@ -20,6 +20,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderConfig, ProviderRequest, ProviderResponse
 from mcp_llm.providers.openai_errors import VENDOR_ERRORS, map_openai_error
+from mcp_llm.providers.served_window import from_model_entry, from_props, server_root
 from mcp_shared.models import FinishReason, StreamChunk, Usage
 
 _FINISH_REASONS: dict[str, FinishReason] = {
@@ -59,6 +60,7 @@ class OpenAIChatProvider(LLMProvider):
         super().__init__(config)
         self._max_tokens_field = config.profile.max_tokens_field
         self._reasoning_aware = config.profile.reasoning_models
+        self._served_windows = config.profile.served_windows
         self._client: openai.AsyncOpenAI | None = None
 
     @property
@@ -143,7 +145,22 @@ class OpenAIChatProvider(LLMProvider):
             page = await self.client.models.list()
         except VENDOR_ERRORS as exc:
             raise map_openai_error(exc, self.key, "*") from exc
-        return [LiveModel(id=m.id) for m in page.data]
+        if not self._served_windows:
+            return [LiveModel(id=m.id) for m in page.data]
+        windows = {m.id: from_model_entry(m.model_dump()) for m in page.data}
+        if None in windows.values() and (props := await self._props_window()) is not None:
+            windows = {k: v or props for k, v in windows.items()}  # llama.cpp serves one model
+        return [LiveModel(id=m.id, context_window=windows[m.id]) for m in page.data]
+
+    async def _props_window(self) -> int | None:
+        """llama.cpp's ``/props`` window; None from any server that does not have one."""
+        if not self.config.base_url:
+            return None
+        try:
+            props = await self.client.get(f"{server_root(self.config.base_url)}/props", cast_to=object)
+            return from_props(props)
+        except (*VENDOR_ERRORS, ValueError):
+            return None
 
     async def aclose(self) -> None:
         if self._client is not None:

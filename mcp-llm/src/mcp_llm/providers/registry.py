@@ -116,7 +116,8 @@ def _openai(s: LLMSettings, c: ProviderConfig) -> ProviderConfig:
 
 def _openai_compatible(s: LLMSettings, c: ProviderConfig) -> ProviderConfig:
     models = s.openai_compatible_models
-    return replace(c, profile=replace(c.profile, default_model=models[0] if models else "default"))
+    default = models[0] if models else "default"
+    return replace(c, profile=replace(c.profile, default_model=default, served_windows=True))
 
 
 def _qwen(s: LLMSettings, c: ProviderConfig) -> ProviderConfig:

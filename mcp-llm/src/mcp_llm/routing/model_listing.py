@@ -91,7 +91,10 @@ class ModelLister:
                     }
                 )
             else:
-                merged[live.id] = known.model_copy(update={"source": "catalog+live"})
+                window = live.context_window or known.context_window  # what the server serves wins
+                merged[live.id] = known.model_copy(
+                    update={"source": "catalog+live", "context_window": window}
+                )
         entries = [
             ModelEntry(**info.model_dump(), configured=configured, healthy=healthy)
             for info in merged.values()
