@@ -10,8 +10,6 @@ with the separators or the glob patterns used to invalidate by provider or model
 from __future__ import annotations
 
 import fnmatch
-import hashlib
-import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from urllib.parse import quote
 
 from redis.asyncio import Redis
 
+from mcp_llm.canonical import request_digest
 from mcp_llm.state.redis_link import RedisLink
 from mcp_shared.models import ChatMessage, CompletionResponse, GenerationParams
 
@@ -28,15 +27,6 @@ KEY_PREFIX = "llm"
 
 def _part(value: str) -> str:
     return quote(value, safe="")
-
-
-def request_digest(messages: list[ChatMessage] | tuple[ChatMessage, ...], params: GenerationParams) -> str:
-    """SHA-256 of the canonical JSON of the messages and all output-affecting parameters."""
-    canonical = {
-        "messages": [[m.role, m.content] for m in messages],
-        "params": params.model_dump(mode="json"),
-    }
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def cache_key(

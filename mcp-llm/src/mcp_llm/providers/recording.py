@@ -4,7 +4,7 @@
 ``<dir>/answers.jsonl``; ``LLM_REPLAY_DIR`` makes every adapter answer from such a file instead of
 its vendor, and fail loudly (a ``replay_miss`` error naming the request) when the file holds no
 answer for a request. Entries are keyed by provider, model and the response cache's canonical digest
-of the request (:func:`mcp_llm.gateway.cache.request_digest`: the messages and every parameter that
+of the request (:func:`mcp_llm.canonical.request_digest`: the messages and every parameter that
 changes the output), without the organization, so any caller replays any recording.
 
 It is a layer around the adapters rather than something each client does: debates call mcp-llm
@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Literal
 
-from mcp_llm.gateway.cache import request_digest
+from mcp_llm.canonical import request_digest
 from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderRequest, ProviderResponse
 from mcp_llm.tokens import TokenCount
 from mcp_shared.errors import LLMProviderError
