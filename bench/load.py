@@ -111,3 +111,38 @@ async def run_load(
     started = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in calls))
     return Result(latencies, time.perf_counter() - started, errors)
+
+
+class StreamingConnection(RawHTTPConnection):
+    """A kept-alive connection whose answer is read chunk by chunk, timing the first body bytes."""
+
+    ttfts: list[float]
+
+    def __init__(self, host: str, port: int, request: bytes, ttfts: list[float]) -> None:
+        super().__init__(host, port, request)
+        self.ttfts = ttfts
+
+    async def call(self) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        started = time.perf_counter()
+        self.writer.write(self.request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        lowered = head.lower()
+        if b"transfer-encoding: chunked" in lowered:
+            first = True
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                await self.reader.readexactly(size + 2)
+                if first and size:
+                    self.ttfts.append((time.perf_counter() - started) * 1000)
+                    first = False
+                if size == 0:
+                    break
+        else:
+            length = int(lowered.split(b"content-length:")[1].split(b"\r\n")[0])
+            await self.reader.readexactly(length)
+            self.ttfts.append((time.perf_counter() - started) * 1000)
+        return status
