@@ -48,6 +48,13 @@ class RawHTTPConnection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def call(self) -> int:
+        try:
+            return await self._call()
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            self.close()
+            raise
+
+    async def _call(self) -> int:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -75,6 +82,7 @@ class RawHTTPConnection:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+        self.reader = self.writer = None
 
 
 def post_request(
@@ -94,7 +102,10 @@ async def run_load(
     calls = [make_call() for _ in range(concurrency)]
     for call in calls:  # open connections and warm caches outside the measurement
         for _ in range(max(1, warmup // concurrency)):
-            await call()
+            try:
+                await call()
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                pass
     latencies: list[float] = []
     errors = 0
     remaining = total
@@ -104,7 +115,10 @@ async def run_load(
         while remaining > 0:
             remaining -= 1
             started = time.perf_counter()
-            ok = await call()
+            try:
+                ok = await call()
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                ok = False  # the connection is reopened by the next call
             latencies.append((time.perf_counter() - started) * 1000)
             errors += not ok
 
@@ -122,7 +136,7 @@ class StreamingConnection(RawHTTPConnection):
         super().__init__(host, port, request)
         self.ttfts = ttfts
 
-    async def call(self) -> int:
+    async def _call(self) -> int:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
