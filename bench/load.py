@@ -7,6 +7,7 @@ client measures the direct baseline, so what remains after subtraction is what t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -102,10 +103,8 @@ async def run_load(
     calls = [make_call() for _ in range(concurrency)]
     for call in calls:  # open connections and warm caches outside the measurement
         for _ in range(max(1, warmup // concurrency)):
-            try:
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError, ValueError):
                 await call()
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                pass
     latencies: list[float] = []
     errors = 0
     remaining = total
