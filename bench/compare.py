@@ -36,6 +36,10 @@ MESSAGES = [{"role": "user", "content": "Say something short."}]
 CHAT = {"model": "bench-model", "messages": MESSAGES, "max_tokens": 64, "temperature": 0.0}
 CHAT_BODY = json.dumps(CHAT).encode()
 STREAM_BODY = json.dumps({**CHAT, "stream": True}).encode()
+# mcp-llm's OpenAI API names the provider in the model; LiteLLM's config aliases it.
+OURS = {**CHAT, "model": "openai_compatible/bench-model"}
+OURS_BODY = json.dumps(OURS).encode()
+OURS_STREAM_BODY = json.dumps({**OURS, "stream": True}).encode()
 TOOL_BODY = json.dumps({**CHAT, "provider": "openai_compatible", "cache": False}).encode()
 TICK = os.sysconf("SC_CLK_TCK")
 LITELLM_CONFIG = """model_list:
@@ -128,10 +132,12 @@ class Figures:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-async def stream_load(port: int, path: str, total: int, concurrency: int) -> tuple[Result, float]:
+async def stream_load(
+    port: int, path: str, total: int, concurrency: int, body: bytes = STREAM_BODY
+) -> tuple[Result, float]:
     """Streaming calls at ``concurrency``; returns the run and the median time to the first body bytes."""
     ttfts: list[float] = []
-    request = post_request(HOST, port, path, STREAM_BODY)
+    request = post_request(HOST, port, path, body)
 
     def make() -> Any:
         connection = StreamingConnection(HOST, port, request, ttfts)
@@ -150,10 +156,17 @@ LEVELS = ((1, 400), (16, 2000), (64, 2000))
 
 
 async def measure(
-    name: str, pid: int, port: int, path: str, scale: float, stream_path: str | None = None
+    name: str,
+    pid: int,
+    port: int,
+    path: str,
+    scale: float,
+    stream_path: str | None = None,
+    body: bytes = CHAT_BODY,
+    stream_body: bytes = STREAM_BODY,
 ) -> Figures:
     figures = Figures(name)
-    caller = raw_caller(port, path, TOOL_BODY if path.startswith("/tools") else CHAT_BODY)
+    caller = raw_caller(port, path, body)
     for concurrency, total in LEVELS:
         total = max(50, int(total * scale))
         before = cpu_seconds(pid)
@@ -163,7 +176,7 @@ async def measure(
     if stream_path:
         total = max(50, int(1000 * scale))
         before = cpu_seconds(pid)
-        figures.stream, figures.ttft_ms = await stream_load(port, stream_path, total, 16)
+        figures.stream, figures.ttft_ms = await stream_load(port, stream_path, total, 16, stream_body)
         figures.cpu_stream_ms = (cpu_seconds(pid) - before) * 1000 / total
     return figures
 
@@ -199,15 +212,24 @@ def report(base: Figures, ours: list[Figures], theirs: Figures | None) -> list[s
             better_low=True,
             fmt="{:18.3f}",
         )
-    streaming = [f for f in columns if f.stream]
-    if streaming and base.stream:
-        cols = columns if all(f.stream for f in columns) else streaming
-        line("stream c16 req/s", [f.stream.rps if f.stream else 0 for f in cols], False, "{:18.0f}")
-        line("stream TTFT added ms", [f.ttft_ms - base.ttft_ms for f in cols], True, "{:18.3f}")
-        line("CPU per stream request ms", [f.cpu_stream_ms for f in cols], True)
+    if base.stream:  # a column without a streaming run (plain /tools) shows nan
+        nan = float("nan")
+        line("stream c16 req/s", [f.stream.rps if f.stream else nan for f in columns], False, "{:18.0f}")
+        line(
+            "stream TTFT added ms",
+            [f.ttft_ms - base.ttft_ms if f.stream else nan for f in columns],
+            True,
+            "{:18.3f}",
+        )
+        line("CPU per stream request ms", [f.cpu_stream_ms if f.stream else nan for f in columns], True)
     line("CPU per plain request ms", [f.cpu_plain_ms for f in columns], True)
     line("RSS idle MiB", [f.rss_idle_mib for f in columns], True, "{:18.0f}")
     line("start to health s", [f.start_s for f in columns], True)
+    failed = {
+        f.name: sum(r.errors for r in f.plain.values()) + (f.stream.errors if f.stream else 0)
+        for f in columns
+    }
+    lines.append(f"failed calls (must be 0): {failed}")
     lines.append(f"direct upstream: c1 p50 {base.plain[1].p50:.3f} ms, c16 {base.plain[16].rps:.0f} req/s")
     for f in columns:
         for key, value in f.extra.items():
@@ -257,7 +279,7 @@ def main() -> None:
             [sys.executable, "-m", "mcp_llm", "--port", str(port)], env, "/healthz", port
         )
         try:
-            time.sleep(1)
+            time.sleep(3)  # idle: the tokenizer has loaded beside serving
             rss = rss_mib(gateway.pid)
             figures = asyncio.run(
                 measure(
@@ -267,10 +289,14 @@ def main() -> None:
                     "/v1/chat/completions",
                     args.scale,
                     "/v1/chat/completions",
+                    OURS_BODY,
+                    OURS_STREAM_BODY,
                 )
             )
             figures.start_s, figures.rss_idle_mib = started, rss
-            tools = asyncio.run(measure("mcp-llm /tools", gateway.pid, port, "/tools/complete", args.scale))
+            tools = asyncio.run(
+                measure("mcp-llm /tools", gateway.pid, port, "/tools/complete", args.scale, body=TOOL_BODY)
+            )
             tools.start_s, tools.rss_idle_mib = started, rss
             mcp = asyncio.run(
                 mcp_load(
@@ -320,6 +346,8 @@ def main() -> None:
                         "/v1/chat/completions",
                         args.scale,
                         "/v1/chat/completions",
+                        OURS_BODY,
+                        OURS_STREAM_BODY,
                     )
                 )
                 two.start_s, two.rss_idle_mib = started, rss_mib(workers.pid)
