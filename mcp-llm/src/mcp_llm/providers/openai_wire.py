@@ -68,6 +68,19 @@ def _stream_error(data: Any, request: httpx2.Request) -> openai.APIError | None:
     return openai.APIError(message=message, request=request, body=error)
 
 
+async def _sse_data(response: httpx2.Response) -> AsyncIterator[bytes]:
+    """The ``data:`` payloads of a server-sent event stream, split on bytes (no text decoding per line)."""
+    pending = b""
+    async for block in response.aiter_bytes():
+        pending += block
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if line.startswith(b"data:"):
+                yield line[5:].strip()
+    if pending.startswith(b"data:"):
+        yield pending[5:].strip()
+
+
 class OpenAIChatProvider(LLMProvider):
     """Chat completions over the OpenAI wire format (OpenAI, Grok, Qwen, any compatible server)."""
 
@@ -168,11 +181,8 @@ class OpenAIChatProvider(LLMProvider):
             body = {**self._arguments(request), "stream": True, "stream_options": {"include_usage": True}}
             async with self._post(body) as response:
                 try:
-                    async for line in response.aiter_lines():
-                        if not line.startswith("data:"):
-                            continue
-                        data = line[5:].strip()
-                        if data.startswith("[DONE]"):
+                    async for data in _sse_data(response):
+                        if data.startswith(b"[DONE]"):
                             break
                         chunk = json.loads(data)
                         error = _stream_error(chunk, response.request)
