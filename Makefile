@@ -3,7 +3,7 @@
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help sync demo run run-llm run-debate test fuzz real-model lint format typecheck check bench bench-debate clean
+.PHONY: help sync demo run run-llm run-debate test fuzz real-model lint format typecheck check bench bench-compare bench-debate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ check: lint typecheck test  ## everything CI runs
 
 bench: sync  ## gateway overhead benchmark (see bench/README.md)
 	$(UV) run --frozen python -m bench.gateway_overhead
+
+bench-compare: sync  ## mcp-llm and LiteLLM's proxy side by side (LiteLLM installed apart: bench/README.md)
+	$(UV) run --frozen python -m bench.compare
 
 bench-debate: sync  ## mcp-debate turn overhead and 100 concurrent debates
 	$(UV) run --frozen python -m bench.debate_overhead

@@ -7,6 +7,7 @@ client measures the direct baseline, so what remains after subtraction is what t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -48,6 +49,13 @@ class RawHTTPConnection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def call(self) -> int:
+        try:
+            return await self._call()
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            self.close()
+            raise
+
+    async def _call(self) -> int:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -75,6 +83,7 @@ class RawHTTPConnection:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+        self.reader = self.writer = None
 
 
 def post_request(
@@ -94,7 +103,8 @@ async def run_load(
     calls = [make_call() for _ in range(concurrency)]
     for call in calls:  # open connections and warm caches outside the measurement
         for _ in range(max(1, warmup // concurrency)):
-            await call()
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError, ValueError):
+                await call()
     latencies: list[float] = []
     errors = 0
     remaining = total
@@ -104,10 +114,48 @@ async def run_load(
         while remaining > 0:
             remaining -= 1
             started = time.perf_counter()
-            ok = await call()
+            try:
+                ok = await call()
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                ok = False  # the connection is reopened by the next call
             latencies.append((time.perf_counter() - started) * 1000)
             errors += not ok
 
     started = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in calls))
     return Result(latencies, time.perf_counter() - started, errors)
+
+
+class StreamingConnection(RawHTTPConnection):
+    """A kept-alive connection whose answer is read chunk by chunk, timing the first body bytes."""
+
+    ttfts: list[float]
+
+    def __init__(self, host: str, port: int, request: bytes, ttfts: list[float]) -> None:
+        super().__init__(host, port, request)
+        self.ttfts = ttfts
+
+    async def _call(self) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        started = time.perf_counter()
+        self.writer.write(self.request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        lowered = head.lower()
+        if b"transfer-encoding: chunked" in lowered:
+            first = True
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                await self.reader.readexactly(size + 2)
+                if first and size:
+                    self.ttfts.append((time.perf_counter() - started) * 1000)
+                    first = False
+                if size == 0:
+                    break
+        else:
+            length = int(lowered.split(b"content-length:")[1].split(b"\r\n")[0])
+            await self.reader.readexactly(length)
+            self.ttfts.append((time.perf_counter() - started) * 1000)
+        return status

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from prometheus_client import CollectorRegistry
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -132,6 +135,7 @@ class LLMService:
             ],
             ToolMetrics(self.metrics_registry, "mcp_llm"),
         )
+        self._warming: asyncio.Task[Any] | None = None
         self.resources = ResourceRegistry(
             build_resources(self.providers, self.lister, conversations, organizations)
         )
@@ -139,15 +143,20 @@ class LLMService:
     async def start(self) -> None:
         self.catalog.models("openai")  # build the catalog (price lookups) before the first call needs it
         self.providers.warm()
-        # Load the tokenizer now: its first use takes about a second of CPU, which would stall every call
-        # in flight (and time out their Redis operations) if it happened under the first burst.
-        self.tokens.count_text("openai", "gpt-5-mini", "warm up")
+        # Load the tokenizer now, beside serving: its first use takes about a second of CPU, which would
+        # stall every call in flight (and time out their Redis operations) if it happened under the first
+        # burst, and would hold /healthz back by as much if it were awaited here.
+        self._warming = asyncio.create_task(
+            asyncio.to_thread(self.tokens.count_text, "openai", "gpt-5-mini", "warm up")
+        )
         for link in self._redis_links():
             await link.warm()  # logs a warning now if Redis is down; requests work regardless
         await self.governance.ledger.start()
         await self.governance.monitor.start()
 
     async def stop(self) -> None:
+        if self._warming is not None:
+            await self._warming
         await self.governance.monitor.stop()
         await self.governance.drain()
         await self.governance.ledger.stop()  # writes what is still buffered

@@ -2,7 +2,7 @@
 
 from mcp_shared.server.http_app import build_http_app
 from mcp_shared.server.resources import ResourceRegistry, ResourceSpec
-from mcp_shared.server.runner import run_http, run_stdio, serve_stdio
+from mcp_shared.server.runner import run_http, run_http_workers, run_stdio, serve_stdio
 from mcp_shared.server.service import CheckResult, Service
 from mcp_shared.server.tools import CallContext, StreamEvent, ToolRegistry, ToolSpec
 
@@ -17,6 +17,7 @@ __all__ = [
     "ToolSpec",
     "build_http_app",
     "run_http",
+    "run_http_workers",
     "run_stdio",
     "serve_stdio",
 ]
