@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mcp_llm.providers.base import ProviderConfig
+from mcp_llm.providers.base import ProviderConfig, ProviderProfile
 from mcp_llm.providers.openai_wire import OpenAIChatProvider
 from mcp_llm.providers.served_window import from_model_entry, from_props
 from tests.fakes.server import FakeServer
@@ -40,9 +40,9 @@ def serve() -> Iterator[Any]:
     def start(entry: dict[str, Any], props: dict[str, Any] | None, served: bool = True) -> OpenAIChatProvider:
         server = FakeServer(server_app(entry, props)).start()
         started.append(server)
-        options = {"served_windows": served}
+        profile = ProviderProfile(served_windows=served)
         return OpenAIChatProvider(
-            ProviderConfig(key="openai_compatible", base_url=f"{server.url}/v1", options=options)
+            ProviderConfig(key="openai_compatible", base_url=f"{server.url}/v1", profile=profile)
         )
 
     yield start
