@@ -72,10 +72,10 @@ ConversationId = Annotated[
 IdempotencyKey = Annotated[
     str,
     bounds(
-        "._:@+-",
+        "._:@+_-",
         255,
         "Idempotency key: a repeat of the same request with this key within the window gets the first "
         "answer again, without a second provider call.",
     ),
-    charset("an idempotency key", "._:@+-"),
+    charset("an idempotency key", "._:@+_-"),
 ]
