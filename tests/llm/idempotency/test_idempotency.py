@@ -199,3 +199,22 @@ def test_redis_keeps_answers_across_a_restart(
     again = httpx.post(f"{second.url}/tools/complete", json=body, timeout=15)
     assert again.json()["replayed"] is True and again.json()["content"] == original.json()["content"]
     assert provider_calls(second) == 0
+
+
+def test_two_replicas_on_one_redis_pay_once_for_concurrent_repeats(
+    processes: Callable[..., ServiceProcess], private_redis: RedisServer
+) -> None:
+    k, model = key(), "mock-slow-600"
+    replicas = [processes(REDIS_URL=private_redis.url) for _ in range(2)]
+
+    def call(index: int) -> dict[str, Any]:
+        body = ask("shared across replicas", model=model, idempotency_key=k)
+        response = httpx.post(f"{replicas[index % 2].url}/tools/complete", json=body, timeout=15)
+        response.raise_for_status()
+        return dict(response.json())
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(call, range(4)))
+    assert len({a["content"] for a in answers}) == 1
+    assert sorted(a["replayed"] for a in answers) == [False, True, True, True]
+    assert sum(provider_calls(r, model) for r in replicas) == 1
