@@ -14,6 +14,7 @@ from mcp_llm.catalog import Catalog
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
 from mcp_llm.gateway.chain import Parts
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
+from mcp_llm.gateway.idempotency import IdempotencyStore, MemoryIdempotency, RedisIdempotency
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.gateway.retry import RetryPolicy
@@ -125,6 +126,13 @@ class LLMService:
                     on_retry=gateway_metrics.count_retry,
                 ),
                 metrics=gateway_metrics,
+                idempotency=IdempotencyStore(
+                    RedisIdempotency(self.redis)
+                    if self.redis
+                    else MemoryIdempotency(settings.idempotency_max_entries),
+                    ttl=settings.idempotency_ttl,
+                    hold=settings.idempotency_wait,
+                ),
             )
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))

@@ -69,3 +69,13 @@ ConversationId = Annotated[
     bounds("._:@+-", 256, "Conversation id; readable at llm://conversations/{id}."),
     charset("a conversation id", "._:@+-"),
 ]
+IdempotencyKey = Annotated[
+    str,
+    bounds(
+        "._:@+_-",
+        255,
+        "Idempotency key: a repeat of the same request with this key within the window gets the first "
+        "answer again, without a second provider call.",
+    ),
+    charset("an idempotency key", "._:@+_-"),
+]

@@ -11,7 +11,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from mcp_shared.identifiers import ConversationId, ModelName, OrganizationId, ProviderName
+from mcp_shared.identifiers import (
+    ConversationId,
+    IdempotencyKey,
+    ModelName,
+    OrganizationId,
+    ProviderName,
+)
 
 Role = Literal["system", "user", "assistant"]
 FinishReason = Literal["stop", "length", "content_filter", "tool_calls", "error", "other"]
@@ -105,6 +111,12 @@ class CompletionRequest(GenerationParams):
     )
     cache: bool = Field(default=True, description="Set false to bypass the response cache for this call.")
     priority: Priority = 0
+    idempotency_key: IdempotencyKey | None = Field(
+        default=None,
+        description="Makes the call safe to repeat: within the window, the same key and request get the "
+        "first answer back (replayed: true) without calling or billing the provider again; the same key "
+        "with a different request is an invalid_request.",
+    )
 
     def generation_params(self) -> GenerationParams:
         """The output-affecting subset of this request."""
@@ -159,6 +171,10 @@ class CompletionResponse(BaseModel):
     fallback_used: bool = False
     hops: list[HopOutcome] = Field(default_factory=list)
     conversation_id: str | None = None
+    replayed: bool = Field(
+        default=False,
+        description="True when this is the kept answer of an earlier call with the same idempotency_key.",
+    )
 
 
 class StreamChunk(BaseModel):

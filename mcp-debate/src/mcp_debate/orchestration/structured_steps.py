@@ -18,6 +18,7 @@ from mcp_debate.context.tokens import estimate_message
 from mcp_debate.domain.models import Debate, Participant
 from mcp_debate.domain.schedule import Step
 from mcp_debate.llm import CallScope, LLMServiceClient
+from mcp_debate.llm.idempotency import keyed
 from mcp_debate.orchestration.budgets import BudgetGate
 from mcp_debate.protocols import budget
 from mcp_debate.protocols.budget import Cost
@@ -69,7 +70,8 @@ class StructuredSpeaker:
             temperature=me.temperature,
             conversation_id=f"debate:{debate.id}",
         )
-        first = await self.llm.complete(request, scope)
+        turn = debate.turns_taken + 1
+        first = await self.llm.complete(keyed(request, debate.id, turn, "turn"), scope)
         try:
             return self._read(debate, step, first, first.content, calls=1)
         except Unreadable as problem:
@@ -86,7 +88,8 @@ class StructuredSpeaker:
                 return self._unread(step, first, f"{problem}; the budget left no room to ask again", calls=1)
             try:
                 second = await self.llm.complete(
-                    request.model_copy(update={"messages": again}), replace(scope, purpose="re-ask")
+                    keyed(request.model_copy(update={"messages": again}), debate.id, turn, "reask"),
+                    replace(scope, purpose="re-ask"),
                 )
             except ServiceError as error:
                 if error.error_type is not ErrorType.CONTEXT_LENGTH_EXCEEDED:

@@ -31,9 +31,11 @@ from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import ContextSnapshot, Debate, Message, Participant
 from mcp_debate.domain.schedule import Step
 from mcp_debate.domain.states import Action, DebateState, transition
+from mcp_debate.faults import crash_before_commit
 from mcp_debate.hub import Chunk, DebateHub
 from mcp_debate.llm import CallScope, LLMServiceClient, TokenCount
 from mcp_debate.llm.client import DeltaSink
+from mcp_debate.llm.idempotency import keyed
 from mcp_debate.metrics import DebateMetrics
 from mcp_debate.orchestration import stance_checks
 from mcp_debate.orchestration.budgets import BudgetGate
@@ -203,6 +205,7 @@ class TurnRunner:
             return await self._out_of_budget(debate, step, refused, on_delta)
         self.metrics.llm_time.labels("turn").observe(call_seconds)
         draft = _TurnDraft(me, step, spoken, call_seconds, ready, counted)
+        crash_before_commit()  # a test-only fault point (mcp_debate/faults.py); nothing when unset
         outcome = await self._commit(debate, draft)
         overhead = time.perf_counter() - started - llm_seconds
         self.metrics.overhead.observe(max(overhead, 0.0))
@@ -259,16 +262,18 @@ class TurnRunner:
         scope: CallScope,
         on_delta: DeltaSink | None,
     ) -> tuple[CompletionResponse, str]:
+        request = CompletionRequest(
+            provider=me.provider,
+            model=me.model,
+            messages=messages,
+            max_tokens=ready.budget.reserve,
+            temperature=me.temperature,
+            stop=prompts.stop_sequences(debate, me),
+            conversation_id=f"debate:{debate.id}",
+        )
+        # A stance retry sends different messages, so its key (which carries the request's digest) differs.
         answer = await self.llm.complete(
-            CompletionRequest(
-                provider=me.provider,
-                model=me.model,
-                messages=messages,
-                max_tokens=ready.budget.reserve,
-                temperature=me.temperature,
-                stop=prompts.stop_sequences(debate, me),
-                conversation_id=f"debate:{debate.id}",
-            ),
+            keyed(request, debate.id, debate.turns_taken + 1, "turn"),
             scope,
             on_delta=_guarded(on_delta) if on_delta else None,
         )

@@ -4,6 +4,9 @@ Outer stages run once per call, the stages inside ``Fallback`` once per hop; eac
 
 1. ``Route`` — organization, target and chain first: every later stage needs them, and a name nobody
    serves is refused before anything is counted.
+1a. ``Idempotency`` — after ``Route`` (a key is scoped to the organization) and before everything that
+   counts or calls (cache, quota, ledger, providers) and before ``Remember``: a replayed key is free and
+   was already recorded; a concurrent repeat waits here for the first call instead of calling again.
 2. ``Remember`` — outside the hops: a conversation records the answer the caller got, from whichever hop.
 3. ``Fallback`` — the hop loop; it must wrap every per-hop guard so a skipped or failed hop moves on.
 4. ``Ledger`` — the outermost per-hop stage, so it sees every way a hop ends (answer, cache hit, cut
@@ -32,12 +35,14 @@ from dataclasses import dataclass
 from mcp_llm.gateway.attempt import Stage
 from mcp_llm.gateway.cache import ResponseCache
 from mcp_llm.gateway.conversations import ConversationStore
+from mcp_llm.gateway.idempotency import IdempotencyStore
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.gateway.stages.cache import Cache
 from mcp_llm.gateway.stages.conversation import Remember
 from mcp_llm.gateway.stages.fallback import Fallback
 from mcp_llm.gateway.stages.governance import Circuit, Health, HopChecks, Ledger, Queue, Quota
+from mcp_llm.gateway.stages.idempotency import Idempotency
 from mcp_llm.gateway.stages.provider import Adapter, Meter, Provide, Retry
 from mcp_llm.gateway.stages.routing import Route
 from mcp_llm.governance.core import Governance
@@ -62,6 +67,7 @@ class Parts:
     prices: PriceBook
     retry: RetryPolicy
     metrics: GatewayMetrics
+    idempotency: IdempotencyStore
 
 
 def stages(p: Parts) -> list[Stage]:
@@ -69,6 +75,7 @@ def stages(p: Parts) -> list[Stage]:
     g = p.governance
     return [
         Route(p.resolver, g.planner, p.organizations, p.tokens),
+        Idempotency(p.idempotency),
         Remember(p.conversations),
         Fallback(p.metrics),
         Ledger(g.ledger),

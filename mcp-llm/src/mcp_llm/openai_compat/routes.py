@@ -28,7 +28,7 @@ from mcp_llm.routing.model_listing import ModelLister
 from mcp_llm.routing.resolution import Target
 from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import InvalidRequestError, ModelNotFoundError, ServiceError
-from mcp_shared.identifiers import ModelName
+from mcp_shared.identifiers import IdempotencyKey, ModelName
 from mcp_shared.logging import request_id_var
 from mcp_shared.models import CompletionRequest, CompletionResponse
 from mcp_shared.server.disconnect import ClientDisconnected, client_gone, unless_disconnected
@@ -51,6 +51,22 @@ def _error(exc: ServiceError, request_id: str | None = None) -> JSONResponse:
 
 class _ModelPath(BaseModel):
     model: ModelName
+
+
+class _KeyHeader(BaseModel):
+    idempotency_key: IdempotencyKey | None
+
+
+def _idempotency_key(request: Request) -> str | None:
+    """The ``Idempotency-Key`` header, checked like the argument (an error names ``idempotency_key``)."""
+    try:
+        return _KeyHeader(idempotency_key=request.headers.get("idempotency-key")).idempotency_key
+    except ValidationError as exc:
+        raise describe_validation_error(exc, subject="Idempotency-Key header") from None
+
+
+REPLAYED_HEADER = "idempotent-replayed"
+"""``true`` on an answer kept from an earlier call with the same key (as Stripe names it)."""
 
 
 def _model_object(provider: str, model: str) -> dict[str, object]:
@@ -82,13 +98,19 @@ def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettin
             except ValidationError as exc:
                 raise describe_validation_error(exc, subject="chat completion request") from None
             _place(gateway, body.model)
+            key = _idempotency_key(request)
             completion = body.to_completion_request(call.organization_id)
+            if key is not None:
+                completion = completion.model_copy(update={"idempotency_key": key})
             if body.stream:
                 include_usage = body.stream_options is not None and body.stream_options.include_usage
                 return await _stream(request, gateway, completion, call, include_usage)
             # A client that leaves cancels its call, releasing its queue slot and quota reservation.
             answer = await unless_disconnected(request.receive, gateway.complete(completion, call))
-            return JSONResponse(completion_body(answer), headers={"x-request-id": call.request_id})
+            headers = {"x-request-id": call.request_id}
+            if answer.replayed:
+                headers[REPLAYED_HEADER] = "true"
+            return JSONResponse(completion_body(answer), headers=headers)
         except ServiceError as exc:
             return _error(exc, call.request_id)
         except ClientDisconnected:

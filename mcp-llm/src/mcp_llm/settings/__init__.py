@@ -93,6 +93,20 @@ class LLMSettings(ServiceSettings):
         default=1.0, gt=0, description="Seconds to skip Redis after a failure."
     )
 
+    # Idempotent calls (idempotency_key, Idempotency-Key); on REDIS_URL when set.
+    idempotency_ttl: int = Field(
+        default=86_400, ge=1, description="Seconds a keyed call's answer is kept for replay."
+    )
+    idempotency_wait: float = Field(
+        default=150.0,
+        gt=0,
+        description="Seconds a repeat waits for a call with its key still in flight (then 409); also how "
+        "long a claim outlives a process that died holding it.",
+    )
+    idempotency_max_entries: int = Field(
+        default=10_000, ge=1, description="Size bound of the in-process idempotency store."
+    )
+
     # Conversations.
     conversation_ttl: int = Field(default=86_400, ge=60)
     conversation_max_exchanges: int = Field(default=200, ge=1)
