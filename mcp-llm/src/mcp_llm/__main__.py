@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from mcp_llm import __version__
+from mcp_llm.experiments.config import ExperimentsFileError
 from mcp_llm.service import LLMService
 from mcp_llm.settings import LLMSettings
 from mcp_shared.auth import keygen
@@ -61,7 +62,10 @@ def main(argv: list[str] | None = None) -> None:
     }
     settings = load_settings(LLMSettings, "mcp-llm", FLAGS, **overrides)
     configure_logging(settings.log_level, settings.log_format)
-    service = LLMService(settings)
+    try:
+        service = LLMService(settings)
+    except ExperimentsFileError as exc:
+        sys.exit(f"mcp-llm: {exc}")
     if args.command == "stdio":
         run_stdio(service)
     else:

@@ -8,6 +8,9 @@ from starlette.routing import BaseRoute
 
 from mcp_llm import __version__
 from mcp_llm.catalog import Catalog
+from mcp_llm.experiments.config import ExperimentsConfig, load_experiments
+from mcp_llm.experiments.registry import Experiments
+from mcp_llm.experiments.tools import build_experiment_tools
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
 from mcp_llm.gateway.chain import Parts
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
@@ -104,6 +107,9 @@ class LLMService:
             models=models,
         )
         self.lister.health_of = self.governance.monitor.healthy
+        self.experiments = Experiments(
+            load_experiments(settings.experiments_file) if settings.experiments_file else ExperimentsConfig()
+        )
         gateway_metrics = GatewayMetrics(self.metrics_registry, models)
         self.gateway = Gateway(
             Parts(
@@ -122,6 +128,7 @@ class LLMService:
                     on_retry=gateway_metrics.count_retry,
                 ),
                 metrics=gateway_metrics,
+                experiments=self.experiments,
             )
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
@@ -129,6 +136,7 @@ class LLMService:
             [
                 *build_tools(self.gateway, self.lister, tokens),
                 *build_governance_tools(self.governance, self.providers, access),
+                *build_experiment_tools(self.experiments),
             ],
             ToolMetrics(self.metrics_registry, "mcp_llm"),
         )

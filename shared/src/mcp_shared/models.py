@@ -11,7 +11,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from mcp_shared.identifiers import ConversationId, ModelName, OrganizationId, ProviderName
+from mcp_shared.identifiers import (
+    ConversationId,
+    EpisodeId,
+    ExperimentName,
+    ModelName,
+    OrganizationId,
+    ProviderName,
+)
 
 Role = Literal["system", "user", "assistant"]
 FinishReason = Literal["stop", "length", "content_filter", "tool_calls", "error", "other"]
@@ -105,6 +112,16 @@ class CompletionRequest(GenerationParams):
     )
     cache: bool = Field(default=True, description="Set false to bypass the response cache for this call.")
     priority: Priority = 0
+    episode_id: EpisodeId | None = Field(
+        default=None,
+        description="Groups several calls (one debate, one conversation): an experiment assigns every "
+        "call of an episode to the same variant, and feedback may name the episode.",
+    )
+    experiment: ExperimentName | None = Field(
+        default=None,
+        description="Join this configured experiment (like model='experiment/<name>'): the variant "
+        "assigned to the episode (else the organization) chooses provider, model and parameters.",
+    )
 
     def generation_params(self) -> GenerationParams:
         """The output-affecting subset of this request."""
@@ -159,6 +176,8 @@ class CompletionResponse(BaseModel):
     fallback_used: bool = False
     hops: list[HopOutcome] = Field(default_factory=list)
     conversation_id: str | None = None
+    experiment: str | None = Field(default=None, description="The experiment the call took part in.")
+    variant: str | None = Field(default=None, description="The experiment's variant that answered.")
 
 
 class StreamChunk(BaseModel):

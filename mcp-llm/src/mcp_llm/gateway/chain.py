@@ -2,6 +2,9 @@
 
 Outer stages run once per call, the stages inside ``Fallback`` once per hop; each wraps the ones after it.
 
+0. ``Assign`` — first of all: a call that joins an experiment becomes its variant's call (provider,
+   model, parameters, system prompt) before routing, so the fallback chain, cache key, quotas and usage
+   all see the variant as if the caller had named it; it labels the answer with experiment and variant.
 1. ``Route`` — organization, target and chain first: every later stage needs them, and a name nobody
    serves is refused before anything is counted.
 2. ``Remember`` — outside the hops: a conversation records the answer the caller got, from whichever hop.
@@ -27,8 +30,11 @@ A new stage is one class with ``handle(attempt, call_next)`` and one line here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from mcp_llm.experiments.config import ExperimentsConfig
+from mcp_llm.experiments.registry import Experiments
+from mcp_llm.experiments.stage import Assign
 from mcp_llm.gateway.attempt import Stage
 from mcp_llm.gateway.cache import ResponseCache
 from mcp_llm.gateway.conversations import ConversationStore
@@ -62,12 +68,14 @@ class Parts:
     prices: PriceBook
     retry: RetryPolicy
     metrics: GatewayMetrics
+    experiments: Experiments = field(default_factory=lambda: Experiments(ExperimentsConfig()))
 
 
 def stages(p: Parts) -> list[Stage]:
     """The completion chain, outermost first (the order is explained in this module's docstring)."""
     g = p.governance
     return [
+        Assign(p.experiments, p.organizations),
         Route(p.resolver, g.planner, p.organizations, p.tokens),
         Remember(p.conversations),
         Fallback(p.metrics),

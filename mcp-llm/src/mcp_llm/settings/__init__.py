@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import AliasChoices, Field, SecretStr
 
 from mcp_llm.settings.governance import QueueLimit, QuotaLimits
@@ -52,6 +54,9 @@ class LLMSettings(ServiceSettings):
         description="Models served by the OpenAI-compatible endpoint, listed by list_models.",
     )
     mock_latency_ms: float = Field(default=0.0, ge=0.0, description="Delay the mock provider adds per call.")
+    experiments_file: Path | None = Field(
+        default=None, description="YAML or JSON file of A/B experiments (see the README's Experiments)."
+    )
 
     # Provider calls.
     provider_timeout: float = Field(
