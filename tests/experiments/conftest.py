@@ -10,6 +10,10 @@ import pytest
 from tests.conftest import ServiceProcess, llm_process
 
 EXPERIMENTS_YAML = """
+metrics:
+  - {name: correct, type: boolean}
+  - {name: rating, type: number, min: 1, max: 5}
+  - {name: note, type: comment}
 experiments:
   - name: split
     description: weights 3:1 between two mock models

@@ -11,6 +11,8 @@ from mcp_llm.catalog import Catalog
 from mcp_llm.experiments.config import ExperimentsConfig, load_experiments
 from mcp_llm.experiments.registry import Experiments
 from mcp_llm.experiments.tools import build_experiment_tools
+from mcp_llm.feedback.store import FeedbackStore, MemoryFeedback, RedisFeedback
+from mcp_llm.feedback.tools import Feedback, build_feedback_tools, feedback_routes
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
 from mcp_llm.gateway.chain import Parts
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
@@ -37,7 +39,7 @@ from mcp_shared.server.resources import ResourceRegistry
 from mcp_shared.server.service import CheckResult
 from mcp_shared.server.tools import ToolRegistry
 
-PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1")
+PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1", "/feedback")
 """Routes that need a key when AUTH_ENABLED is on (``/metrics`` too with METRICS_AUTH)."""
 
 INSTRUCTIONS = (
@@ -110,6 +112,12 @@ class LLMService:
         self.experiments = Experiments(
             load_experiments(settings.experiments_file) if settings.experiments_file else ExperimentsConfig()
         )
+        self.feedback_store: FeedbackStore = (
+            RedisFeedback(self.redis, settings.feedback_ttl)
+            if self.redis
+            else MemoryFeedback(settings.feedback_max_requests)
+        )
+        feedback = Feedback(self.feedback_store, self.experiments.metrics, organizations)
         gateway_metrics = GatewayMetrics(self.metrics_registry, models)
         self.gateway = Gateway(
             Parts(
@@ -129,6 +137,7 @@ class LLMService:
                 ),
                 metrics=gateway_metrics,
                 experiments=self.experiments,
+                feedback=self.feedback_store,
             )
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
@@ -137,6 +146,7 @@ class LLMService:
                 *build_tools(self.gateway, self.lister, tokens),
                 *build_governance_tools(self.governance, self.providers, access),
                 *build_experiment_tools(self.experiments),
+                *build_feedback_tools(feedback),
             ],
             ToolMetrics(self.metrics_registry, "mcp_llm"),
         )
@@ -209,6 +219,7 @@ class LLMService:
         return [
             *openai_routes(self.gateway, self.lister, self.settings),
             *usage_routes(self.tools),
+            *feedback_routes(self.tools, self.settings),
             *status_routes(self.tools, self.settings),
         ]
 

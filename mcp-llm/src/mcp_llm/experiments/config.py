@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from mcp_shared.identifiers import ExperimentName, ModelName, ProviderName, bounds, charset
 from mcp_shared.models import MaxTokens, Temperature, TopP
 
+MetricName = Annotated[str, bounds("_-", 64, "Metric name."), charset("a metric name", "_-")]
 VariantName = Annotated[str, bounds("_-", 64, "Variant name."), charset("a variant name", "_-")]
 MAX_EXPERIMENTS = 100
 MAX_VARIANTS = 16
@@ -23,6 +24,29 @@ MAX_VARIANTS = 16
 
 class ExperimentsFileError(ValueError):
     """The experiments file cannot be used; the message is one line naming the file and the field."""
+
+
+class MetricSpec(BaseModel):
+    """A feedback metric callers may post: its kind, its direction and, for numbers, its range.
+
+    The range bounds every value (a value outside it is refused) and is what lets the sequential
+    test in ``sequential.py`` hold without assumptions about the distribution.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: MetricName
+    type: Literal["boolean", "number", "comment"]
+    higher_is_better: bool = True
+    min: float = 0.0
+    max: float = 1.0
+    description: str = Field(default="", max_length=2_000)
+
+    @model_validator(mode="after")
+    def _range(self) -> MetricSpec:
+        if self.max <= self.min:
+            raise ValueError("max must be greater than min")
+        return self
 
 
 class Variant(BaseModel):
@@ -53,7 +77,7 @@ class Experiment(BaseModel):
     name: ExperimentName
     description: str = Field(default="", max_length=2_000)
     variants: list[Variant] = Field(min_length=2, max_length=MAX_VARIANTS)
-    metric: str | None = Field(default=None, max_length=64, description="Feedback metric optimised.")
+    metric: MetricName | None = Field(default=None, description="Feedback metric optimised (declared).")
     min_samples: int = Field(default=100, ge=1, le=10_000_000, description="Per variant, before deciding.")
     alpha: float = Field(default=0.05, gt=0, lt=0.5, description="Error rate of the sequential test.")
 
@@ -74,14 +98,25 @@ class ExperimentsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    metrics: list[MetricSpec] = Field(default_factory=list, max_length=MAX_EXPERIMENTS)
     experiments: list[Experiment] = Field(default_factory=list, max_length=MAX_EXPERIMENTS)
 
     @model_validator(mode="after")
-    def _distinct_experiments(self) -> ExperimentsConfig:
-        names = [e.name for e in self.experiments]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"experiment names must be distinct: {', '.join(duplicates)} repeated")
+    def _distinct_and_declared(self) -> ExperimentsConfig:
+        for kind, names in (
+            ("experiment", [e.name for e in self.experiments]),
+            ("metric", [m.name for m in self.metrics]),
+        ):
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"{kind} names must be distinct: {', '.join(duplicates)} repeated")
+        scored = {m.name for m in self.metrics if m.type != "comment"}
+        for experiment in self.experiments:
+            if experiment.metric is not None and experiment.metric not in scored:
+                raise ValueError(
+                    f"experiment '{experiment.name}' optimises '{experiment.metric}', which is not a "
+                    "declared boolean or number metric"
+                )
         return self
 
 

@@ -38,6 +38,7 @@ class Experiments:
 
     def __init__(self, config: ExperimentsConfig) -> None:
         self.by_name: dict[str, Experiment] = {e.name: e for e in config.experiments}
+        self.metrics = list(config.metrics)
 
     def get(self, name: str) -> Experiment:
         found = self.by_name.get(name)

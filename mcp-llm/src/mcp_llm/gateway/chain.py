@@ -2,7 +2,9 @@
 
 Outer stages run once per call, the stages inside ``Fallback`` once per hop; each wraps the ones after it.
 
-0. ``Assign`` — first of all: a call that joins an experiment becomes its variant's call (provider,
+0. ``Track`` — outermost: remembers whose each answered request was (and its experiment and variant, as
+   the caller sees them), so feedback can later name it; nothing inside changes what it records.
+1. ``Assign`` — first of all: a call that joins an experiment becomes its variant's call (provider,
    model, parameters, system prompt) before routing, so the fallback chain, cache key, quotas and usage
    all see the variant as if the caller had named it; it labels the answer with experiment and variant.
 1. ``Route`` — organization, target and chain first: every later stage needs them, and a name nobody
@@ -35,6 +37,8 @@ from dataclasses import dataclass, field
 from mcp_llm.experiments.config import ExperimentsConfig
 from mcp_llm.experiments.registry import Experiments
 from mcp_llm.experiments.stage import Assign
+from mcp_llm.feedback.stage import Track
+from mcp_llm.feedback.store import FeedbackStore, MemoryFeedback
 from mcp_llm.gateway.attempt import Stage
 from mcp_llm.gateway.cache import ResponseCache
 from mcp_llm.gateway.conversations import ConversationStore
@@ -69,12 +73,14 @@ class Parts:
     retry: RetryPolicy
     metrics: GatewayMetrics
     experiments: Experiments = field(default_factory=lambda: Experiments(ExperimentsConfig()))
+    feedback: FeedbackStore = field(default_factory=lambda: MemoryFeedback(100_000))
 
 
 def stages(p: Parts) -> list[Stage]:
     """The completion chain, outermost first (the order is explained in this module's docstring)."""
     g = p.governance
     return [
+        Track(p.feedback),
         Assign(p.experiments, p.organizations),
         Route(p.resolver, g.planner, p.organizations, p.tokens),
         Remember(p.conversations),
