@@ -27,6 +27,12 @@ experiments:
     variants:
       - {name: strong, provider: mock, model: mock-math-90}
       - {name: weak, provider: mock, model: mock-math-40}
+  - name: equal
+    metric: correct
+    min_samples: 30
+    variants:
+      - {name: left, provider: mock, model: mock-math-70}
+      - {name: right, provider: mock, model: mock-math-70}
 """
 
 

@@ -7,6 +7,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from mcp_llm import __version__
+from mcp_llm.analysis.report import build_analysis_tools
 from mcp_llm.catalog import Catalog
 from mcp_llm.experiments.config import ExperimentsConfig, load_experiments
 from mcp_llm.experiments.registry import Experiments
@@ -147,6 +148,9 @@ class LLMService:
                 *build_governance_tools(self.governance, self.providers, access),
                 *build_experiment_tools(self.experiments),
                 *build_feedback_tools(feedback),
+                *build_analysis_tools(
+                    self.experiments, self.feedback_store, frozenset(settings.auth_admin_organizations)
+                ),
             ],
             ToolMetrics(self.metrics_registry, "mcp_llm"),
         )

@@ -39,6 +39,23 @@ class Experiments:
     def __init__(self, config: ExperimentsConfig) -> None:
         self.by_name: dict[str, Experiment] = {e.name: e for e in config.experiments}
         self.metrics = list(config.metrics)
+        self.frozen: dict[str, str] = {}
+        """Experiments an operator froze on one variant (this process; until unfrozen or restarted)."""
+
+    def freeze(self, name: str, variant: str | None) -> Experiment:
+        """All traffic of ``name`` to ``variant`` from now on; ``None`` resumes the weighted split."""
+        experiment = self.get(name)
+        if variant is None:
+            self.frozen.pop(name, None)
+        elif experiment.variant(variant) is None:
+            known = ", ".join(v.name for v in experiment.variants)
+            raise InvalidRequestError(
+                f"experiment '{name}' has no variant '{variant}' (it has {known})",
+                details={"field": "variant"},
+            )
+        else:
+            self.frozen[name] = variant
+        return experiment
 
     def get(self, name: str) -> Experiment:
         found = self.by_name.get(name)
@@ -50,4 +67,5 @@ class Experiments:
         return found
 
     def variant_for(self, experiment: Experiment, episode_id: str | None, organization: str) -> Variant:
-        return assign(experiment, unit_of(episode_id, organization))
+        frozen = experiment.variant(self.frozen.get(experiment.name, ""))
+        return frozen or assign(experiment, unit_of(episode_id, organization))
