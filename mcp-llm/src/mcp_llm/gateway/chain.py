@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 
 from mcp_llm.experiments.config import ExperimentsConfig
 from mcp_llm.experiments.registry import Experiments
-from mcp_llm.experiments.stage import Assign
-from mcp_llm.feedback.stage import Track
 from mcp_llm.feedback.store import FeedbackStore, MemoryFeedback
 from mcp_llm.gateway.attempt import Stage
 from mcp_llm.gateway.cache import ResponseCache
@@ -46,10 +44,12 @@ from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.gateway.stages.cache import Cache
 from mcp_llm.gateway.stages.conversation import Remember
+from mcp_llm.gateway.stages.experiment import Assign
 from mcp_llm.gateway.stages.fallback import Fallback
 from mcp_llm.gateway.stages.governance import Circuit, Health, HopChecks, Ledger, Queue, Quota
 from mcp_llm.gateway.stages.provider import Adapter, Meter, Provide, Retry
 from mcp_llm.gateway.stages.routing import Route
+from mcp_llm.gateway.stages.track import Track
 from mcp_llm.governance.core import Governance
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import ProviderRegistry
