@@ -2,11 +2,14 @@
 
 Outer stages run once per call, the stages inside ``Fallback`` once per hop; each wraps the ones after it.
 
-0. ``Track`` — outermost: remembers whose each answered request was (and its experiment and variant, as
-   the caller sees them), so feedback can later name it; nothing inside changes what it records.
-1. ``Assign`` — first of all: a call that joins an experiment becomes its variant's call (provider,
-   model, parameters, system prompt) before routing, so the fallback chain, cache key, quotas and usage
-   all see the variant as if the caller had named it; it labels the answer with experiment and variant.
+Two stages run around everything else, once per call, before the numbered ones:
+
+- ``Track`` — outermost: remembers whose each answered request was (and its experiment and variant, as
+  the caller sees them), so feedback can later name it; nothing inside changes what it records.
+- ``Assign`` — before routing: a call that joins an experiment becomes its variant's call (provider,
+  model, parameters, system prompt), so the fallback chain, cache key, quotas and usage all see the
+  variant as if the caller had named it; it labels the answer with experiment and variant.
+
 1. ``Route`` — organization, target and chain first: every later stage needs them, and a name nobody
    serves is refused before anything is counted.
 2. ``Remember`` — outside the hops: a conversation records the answer the caller got, from whichever hop.
