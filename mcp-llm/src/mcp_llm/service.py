@@ -25,6 +25,7 @@ from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_
 from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import PROVIDERS, ProviderEntry, ProviderRegistry
+from mcp_llm.quality.signals import QualitySignals, build_quality_tools
 from mcp_llm.resources import build_resources
 from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.routing.model_listing import ModelLister
@@ -119,6 +120,8 @@ class LLMService:
             else MemoryFeedback(settings.feedback_max_requests)
         )
         feedback = Feedback(self.feedback_store, self.experiments.metrics, organizations)
+        variants = frozenset(v.name for e in self.experiments.by_name.values() for v in e.variants)
+        quality = QualitySignals(self.metrics_registry, models, variants)
         gateway_metrics = GatewayMetrics(self.metrics_registry, models)
         self.gateway = Gateway(
             Parts(
@@ -139,6 +142,7 @@ class LLMService:
                 metrics=gateway_metrics,
                 experiments=self.experiments,
                 feedback=self.feedback_store,
+                quality=quality,
             )
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
@@ -148,6 +152,7 @@ class LLMService:
                 *build_governance_tools(self.governance, self.providers, access),
                 *build_experiment_tools(self.experiments),
                 *build_feedback_tools(feedback),
+                *build_quality_tools(quality),
                 *build_analysis_tools(
                     self.experiments, self.feedback_store, frozenset(settings.auth_admin_organizations)
                 ),
