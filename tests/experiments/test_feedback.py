@@ -37,7 +37,12 @@ def test_feedback_counts_for_the_variant_that_answered(llm_experiments: ServiceP
             "/feedback",
             json={"episode_id": "fb-1", "metric": "note", "value": "terse", "organization_id": "acme"},
         )
+        again = http.post(
+            "/feedback",
+            json={"episode_id": "fb-1", "metric": "rating", "value": 5, "organization_id": "acme"},
+        )
     rated = [{"experiment": "split", "variant": answer["variant"]}]
+    assert again.status_code == 409 and "rating" in again.text  # one value per episode and metric
     assert by_tool.status_code == 200, by_tool.text
     assert by_tool.json()["recorded_for"] == rated
     assert by_route.status_code == 200 and by_route.json()["recorded_for"] == rated, by_route.text
@@ -117,6 +122,15 @@ def test_feedback_survives_a_restart_with_redis(private_redis: RedisServer, expe
                     "organization_id": "acme",
                 },
             )
+            twice = http.post(
+                "/feedback",
+                json={
+                    "request_id": answer["request_id"],
+                    "metric": "correct",
+                    "value": False,
+                    "organization_id": "acme",
+                },
+            )
             refused = http.post(
                 "/feedback",
                 json={
@@ -132,3 +146,4 @@ def test_feedback_survives_a_restart_with_redis(private_redis: RedisServer, expe
     assert reply.json()["backend"] == "redis"
     assert reply.json()["recorded_for"] == [{"experiment": "split", "variant": answer["variant"]}]
     assert refused.status_code == 404
+    assert twice.status_code == 409

@@ -67,6 +67,11 @@ class FeedbackStore(Protocol):
         """The experiments the organization's episode joined: ``{experiment: variant}``."""
         ...
 
+    async def claim(self, organization: str, subject: str, metric: str) -> bool:
+        """True the first time ``subject`` (a request or an episode) is rated on ``metric``: one value
+        each, so a repeated post cannot weigh one answer many times in the statistics."""
+        ...
+
     async def add(self, experiment: str, variant: str, metric: str, value: float) -> None: ...
     async def stats(self, experiment: str, variants: list[str]) -> dict[str, VariantStats]: ...
 
@@ -86,6 +91,7 @@ class MemoryFeedback:
         )
         self._costs: defaultdict[tuple[str, str], deque[float]] = defaultdict(lambda: deque(maxlen=SAMPLES))
         self._totals: defaultdict[tuple[str, str, str], Totals] = defaultdict(Totals)
+        self._claimed: OrderedDict[tuple[str, str, str], None] = OrderedDict()
 
     async def remember(self, record: RequestRecord) -> None:
         self._requests[record.request_id] = record
@@ -109,6 +115,15 @@ class MemoryFeedback:
 
     async def episode(self, organization: str, episode_id: str) -> dict[str, str]:
         return dict(self._episodes.get((organization, episode_id), {}))
+
+    async def claim(self, organization: str, subject: str, metric: str) -> bool:
+        key = (organization, subject, metric)
+        if key in self._claimed:
+            return False
+        self._claimed[key] = None
+        while len(self._claimed) > self._max:
+            self._claimed.popitem(last=False)
+        return True
 
     async def add(self, experiment: str, variant: str, metric: str, value: float) -> None:
         self._totals[(experiment, variant, metric)].add(value)
@@ -181,6 +196,13 @@ class RedisFeedback:
 
         found = await self._link.run_strict(read)
         return {_text(k): _text(v) for k, v in found.items()}
+
+    async def claim(self, organization: str, subject: str, metric: str) -> bool:
+        async def set_once(client: Redis) -> bool:
+            key = f"llm-fb-rated:{_q(organization)}:{_q(subject)}:{_q(metric)}"
+            return bool(await client.set(key, 1, nx=True, ex=self._ttl))
+
+        return await self._link.run_strict(set_once)
 
     async def add(self, experiment: str, variant: str, metric: str, value: float) -> None:
         async def write(client: Redis) -> None:

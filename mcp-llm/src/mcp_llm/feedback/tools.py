@@ -101,6 +101,13 @@ class Feedback:
         organization = self.organizations.acting_for(call.organization_id, args.organization_id)
         try:
             arms = await self._arms(args, organization)
+            subject = f"request:{args.request_id}" if args.request_id else f"episode:{args.episode_id}"
+            if not await self.store.claim(organization, subject, spec.name):
+                raise InvalidRequestError(
+                    f"{subject.replace(':', ' ', 1)} already has a value for '{spec.name}' (one each)",
+                    status=409,
+                    details={"field": "metric"},
+                )
             if number is not None or spec.type == "comment":
                 for experiment, variant in arms.items():
                     await self.store.add(experiment, variant, spec.name, number or 0.0)
