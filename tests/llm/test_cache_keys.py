@@ -13,7 +13,18 @@ MESSAGES = [ChatMessage(role="system", content="Be brief."), ChatMessage(role="u
 # Fields of CompletionRequest that are key components in their own right.
 KEY_COMPONENTS = {"provider", "model", "messages", "organization_id"}
 # Fields that never change what the model writes, so must never split the cache.
-NON_OUTPUT_FIELDS = {"stream", "conversation_id", "fallbacks", "cache", "priority", "idempotency_key"}
+NON_OUTPUT_FIELDS = {
+    "stream",
+    "conversation_id",
+    "fallbacks",
+    "cache",
+    "priority",
+    "episode_id",
+    "experiment",
+    "idempotency_key",
+}
+"""``experiment`` too: the experiment stage replaces it by the variant's model and parameters, which are
+in the key, before the cache stage runs."""
 OUTPUT_VARIATIONS = {"max_tokens": 99, "temperature": 0.1, "top_p": 0.5, "stop": ["END"]}
 
 
@@ -48,6 +59,7 @@ def test_output_affecting_parameter_changes_key(field: str, value: object) -> No
         ("fallbacks", [ModelRef(provider="mock", model="mock-1")]),
         ("cache", False),
         ("priority", 5),
+        ("episode_id", "e-1"),
     ],
 )
 def test_non_output_field_keeps_key(field: str, value: object) -> None:

@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from mcp_llm import __version__
+from mcp_llm.experiments.config import ExperimentsFileError
 from mcp_llm.service import LLMService
 from mcp_llm.settings import LLMSettings
 from mcp_shared.auth import keygen
@@ -76,7 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     if workers != 1:
         _serve_workers(settings, workers)
         return
-    service = LLMService(settings)
+    try:
+        service = LLMService(settings)
+    except ExperimentsFileError as exc:
+        sys.exit(f"mcp-llm: {exc}")
     if args.command == "stdio":
         run_stdio(service)
     else:

@@ -10,7 +10,13 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from mcp_llm import __version__
+from mcp_llm.analysis.report import build_analysis_tools
 from mcp_llm.catalog import Catalog
+from mcp_llm.experiments.config import ExperimentsConfig, load_experiments
+from mcp_llm.experiments.registry import Experiments
+from mcp_llm.experiments.tools import build_experiment_tools
+from mcp_llm.feedback.store import FeedbackStore, MemoryFeedback, RedisFeedback
+from mcp_llm.feedback.tools import Feedback, build_feedback_tools, feedback_routes
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
 from mcp_llm.gateway.chain import Parts
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
@@ -23,6 +29,7 @@ from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_
 from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import PROVIDERS, ProviderEntry, ProviderRegistry
+from mcp_llm.quality.signals import QualitySignals, build_quality_tools
 from mcp_llm.resources import build_resources
 from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.routing.model_listing import ModelLister
@@ -38,7 +45,7 @@ from mcp_shared.server.resources import ResourceRegistry
 from mcp_shared.server.service import CheckResult
 from mcp_shared.server.tools import ToolRegistry
 
-PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1")
+PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1", "/feedback")
 """Routes that need a key when AUTH_ENABLED is on (``/metrics`` too with METRICS_AUTH)."""
 
 INSTRUCTIONS = (
@@ -108,6 +115,17 @@ class LLMService:
             models=models,
         )
         self.lister.health_of = self.governance.monitor.healthy
+        self.experiments = Experiments(
+            load_experiments(settings.experiments_file) if settings.experiments_file else ExperimentsConfig()
+        )
+        self.feedback_store: FeedbackStore = (
+            RedisFeedback(self.redis, settings.feedback_ttl)
+            if self.redis
+            else MemoryFeedback(settings.feedback_max_requests)
+        )
+        feedback = Feedback(self.feedback_store, self.experiments.metrics, organizations)
+        variants = frozenset(v.name for e in self.experiments.by_name.values() for v in e.variants)
+        quality = QualitySignals(self.metrics_registry, models, variants)
         gateway_metrics = GatewayMetrics(self.metrics_registry, models)
         self.gateway = Gateway(
             Parts(
@@ -133,6 +151,9 @@ class LLMService:
                     ttl=settings.idempotency_ttl,
                     hold=settings.idempotency_wait,
                 ),
+                experiments=self.experiments,
+                feedback=self.feedback_store,
+                quality=quality,
             )
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
@@ -140,6 +161,12 @@ class LLMService:
             [
                 *build_tools(self.gateway, self.lister, tokens),
                 *build_governance_tools(self.governance, self.providers, access),
+                *build_experiment_tools(self.experiments),
+                *build_feedback_tools(feedback),
+                *build_quality_tools(quality),
+                *build_analysis_tools(
+                    self.experiments, self.feedback_store, frozenset(settings.auth_admin_organizations)
+                ),
             ],
             ToolMetrics(self.metrics_registry, "mcp_llm"),
         )
@@ -218,6 +245,7 @@ class LLMService:
         return [
             *openai_routes(self.gateway, self.lister, self.settings),
             *usage_routes(self.tools),
+            *feedback_routes(self.tools, self.settings),
             *status_routes(self.tools, self.settings),
         ]
 

@@ -61,6 +61,12 @@ ModelName = Annotated[
     bounds("._:/@+-", MODEL_NAME_MAX, "Model name as the provider knows it (gpt-5-mini, llama3.1:8b)."),
     charset("a model name", "._:/@+-"),
 ]
+EpisodeId = Annotated[
+    str,
+    bounds("._:@+-", 256, "Caller-chosen id grouping several calls (one debate, one conversation)."),
+    charset("an episode id", "._:@+-"),
+]
+ExperimentName = Annotated[str, bounds("_-", 64, "Experiment name."), charset("an experiment name", "_-")]
 OrganizationId = Annotated[
     str, bounds("._@+-", 128, "Organization id."), charset("an organization id", "._@+-")
 ]

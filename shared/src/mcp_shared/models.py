@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validat
 
 from mcp_shared.identifiers import (
     ConversationId,
+    EpisodeId,
+    ExperimentName,
     IdempotencyKey,
     ModelName,
     OrganizationId,
@@ -117,6 +119,16 @@ class CompletionRequest(GenerationParams):
         "first answer back (replayed: true) without calling or billing the provider again; the same key "
         "with a different request is an invalid_request.",
     )
+    episode_id: EpisodeId | None = Field(
+        default=None,
+        description="Groups several calls (one debate, one conversation): an experiment assigns every "
+        "call of an episode to the same variant, and feedback may name the episode.",
+    )
+    experiment: ExperimentName | None = Field(
+        default=None,
+        description="Join this configured experiment (like model='experiment/<name>'): the variant "
+        "assigned to the episode (else the organization) chooses provider, model and parameters.",
+    )
 
     def generation_params(self) -> GenerationParams:
         """The output-affecting subset of this request."""
@@ -175,6 +187,8 @@ class CompletionResponse(BaseModel):
         default=False,
         description="True when this is the kept answer of an earlier call with the same idempotency_key.",
     )
+    experiment: str | None = Field(default=None, description="The experiment the call took part in.")
+    variant: str | None = Field(default=None, description="The experiment's variant that answered.")
 
 
 class StreamChunk(BaseModel):

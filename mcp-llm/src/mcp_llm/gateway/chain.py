@@ -2,6 +2,16 @@
 
 Outer stages run once per call, the stages inside ``Fallback`` once per hop; each wraps the ones after it.
 
+Three stages run around everything else, once per call, before the numbered ones:
+
+- ``Track`` — outermost: remembers whose each answered request was (and its experiment and variant, as
+  the caller sees them), so feedback can later name it; nothing inside changes what it records.
+- ``Signals`` — outside ``Assign`` too, for the same reason: the quality signals of the answer the caller
+  got (finish reason, empty answer, tokens per second, time to first token), labelled with its variant.
+- ``Assign`` — before routing: a call that joins an experiment becomes its variant's call (provider,
+  model, parameters, system prompt), so the fallback chain, cache key, quotas and usage all see the
+  variant as if the caller had named it; it labels the answer with experiment and variant.
+
 1. ``Route`` — organization, target and chain first: every later stage needs them, and a name nobody
    serves is refused before anything is counted.
 1a. ``Idempotency`` — after ``Route`` (a key is scoped to the organization) and before everything that
@@ -30,8 +40,13 @@ A new stage is one class with ``handle(attempt, call_next)`` and one line here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from prometheus_client import CollectorRegistry
+
+from mcp_llm.experiments.config import ExperimentsConfig
+from mcp_llm.experiments.registry import Experiments
+from mcp_llm.feedback.store import FeedbackStore, MemoryFeedback
 from mcp_llm.gateway.attempt import Stage
 from mcp_llm.gateway.cache import ResponseCache
 from mcp_llm.gateway.conversations import ConversationStore
@@ -40,14 +55,19 @@ from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.gateway.stages.cache import Cache
 from mcp_llm.gateway.stages.conversation import Remember
+from mcp_llm.gateway.stages.experiment import Assign
 from mcp_llm.gateway.stages.fallback import Fallback
 from mcp_llm.gateway.stages.governance import Circuit, Health, HopChecks, Ledger, Queue, Quota
 from mcp_llm.gateway.stages.idempotency import Idempotency
 from mcp_llm.gateway.stages.provider import Adapter, Meter, Provide, Retry
+from mcp_llm.gateway.stages.quality import Signals
 from mcp_llm.gateway.stages.routing import Route
+from mcp_llm.gateway.stages.track import Track
 from mcp_llm.governance.core import Governance
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import ProviderRegistry
+from mcp_llm.quality.signals import QualitySignals
+from mcp_llm.routing.labels import ModelLabels
 from mcp_llm.routing.resolution import TargetResolver
 from mcp_llm.tokens import TokenCounter
 from mcp_shared.auth import OrganizationPolicy
@@ -68,12 +88,18 @@ class Parts:
     retry: RetryPolicy
     metrics: GatewayMetrics
     idempotency: IdempotencyStore
+    experiments: Experiments = field(default_factory=lambda: Experiments(ExperimentsConfig()))
+    feedback: FeedbackStore = field(default_factory=lambda: MemoryFeedback(100_000))
+    quality: QualitySignals | None = None
 
 
 def stages(p: Parts) -> list[Stage]:
     """The completion chain, outermost first (the order is explained in this module's docstring)."""
     g = p.governance
     return [
+        Track(p.feedback),
+        Signals(p.quality or QualitySignals(CollectorRegistry(), ModelLabels(), frozenset())),
+        Assign(p.experiments, p.organizations),
         Route(p.resolver, g.planner, p.organizations, p.tokens),
         Idempotency(p.idempotency),
         Remember(p.conversations),

@@ -40,6 +40,13 @@ def usage_body(usage: Usage) -> dict[str, Any]:
 
 
 def completion_body(response: CompletionResponse) -> dict[str, Any]:
+    body = _completion_body(response)
+    if response.experiment is not None:  # extra fields, as OpenAI clients keep them (model_extra)
+        body["experiment"], body["variant"] = response.experiment, response.variant
+    return body
+
+
+def _completion_body(response: CompletionResponse) -> dict[str, Any]:
     return {
         "id": f"chatcmpl-{response.request_id}",
         "object": "chat.completion",

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from mcp_llm.experiments.registry import is_experiment_model
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.openai_compat.responses import (
     chunk_frame,
@@ -97,7 +98,8 @@ def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettin
                 )
             except ValidationError as exc:
                 raise describe_validation_error(exc, subject="chat completion request") from None
-            _place(gateway, body.model)
+            if not is_experiment_model(body.model):  # the experiment stage places its variant
+                _place(gateway, body.model)
             key = _idempotency_key(request)
             completion = body.to_completion_request(call.organization_id)
             if key is not None:

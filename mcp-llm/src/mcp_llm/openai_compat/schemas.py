@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mcp_shared.errors import InvalidRequestError
-from mcp_shared.identifiers import ConversationId, ModelName
+from mcp_shared.identifiers import ConversationId, EpisodeId, ModelName
 from mcp_shared.models import (
     MAX_FALLBACKS,
     ChatMessage,
@@ -87,6 +87,7 @@ class ChatCompletionsRequest(BaseModel):
     cache: bool = True
     conversation_id: ConversationId | None = None
     priority: Priority = 0
+    episode_id: EpisodeId | None = None
 
     @model_validator(mode="after")
     def _refuse_what_we_cannot_honour(self) -> ChatCompletionsRequest:
@@ -109,6 +110,7 @@ class ChatCompletionsRequest(BaseModel):
             "cache": self.cache,
             "conversation_id": self.conversation_id,
             "priority": self.priority,
+            "episode_id": self.episode_id,
             "organization_id": organization_id,
         }
         max_tokens = self.max_completion_tokens or self.max_tokens

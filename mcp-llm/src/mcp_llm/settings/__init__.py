@@ -61,6 +61,15 @@ class LLMSettings(ServiceSettings):
         default=None,
         description="Answer from <dir>/answers.jsonl instead of the providers; a request not in it fails.",
     )
+    experiments_file: Path | None = Field(
+        default=None, description="YAML or JSON file of A/B experiments (see the README's Experiments)."
+    )
+    feedback_ttl: int = Field(
+        default=30 * 86_400, ge=60, description="Seconds a request can still be rated after it was answered."
+    )
+    feedback_max_requests: int = Field(
+        default=100_000, ge=100, description="Requests remembered for feedback in process (without Redis)."
+    )
 
     # Provider calls.
     provider_timeout: float = Field(

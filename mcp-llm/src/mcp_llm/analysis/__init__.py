@@ -1,0 +1,1 @@
+"""Reading experiments: their per-variant statistics and the decision the evidence supports."""

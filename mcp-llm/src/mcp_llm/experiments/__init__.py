@@ -1,0 +1,1 @@
+"""A/B experiments: variants configured in a file, assigned stickily per episode or organization."""

@@ -1,0 +1,1 @@
+"""Outcome feedback on responses, and what the gateway remembers about them to accept it."""
