@@ -18,6 +18,7 @@ Outer stages run once per call, the stages inside ``Fallback`` once per hop; eac
 9. ``Quota`` — reserve before waiting in the queue, so an organization over its limit never holds a slot.
 10. ``Queue`` — the provider's concurrency bound, held for the whole call including retries.
 11. ``Health`` — rolling latency and error rate, timed inside the queue (waiting is not the provider's fault).
+11a. ``CacheSaving`` — around the meter: what the vendor's prompt cache saved, from the metered usage.
 12. ``Meter`` — usage, cost, request metrics and the response, once per hop, around every retry.
 13. ``Retry`` — repeats only the provider call, never once a stream has reached the caller.
 14. ``Provide`` — the adapter call itself, bounded by the provider timeout.
@@ -38,6 +39,7 @@ from mcp_llm.gateway.stages.cache import Cache
 from mcp_llm.gateway.stages.conversation import Remember
 from mcp_llm.gateway.stages.fallback import Fallback
 from mcp_llm.gateway.stages.governance import Circuit, Health, HopChecks, Ledger, Queue, Quota
+from mcp_llm.gateway.stages.prompt_cache import CacheSaving
 from mcp_llm.gateway.stages.provider import Adapter, Meter, Provide, Retry
 from mcp_llm.gateway.stages.routing import Route
 from mcp_llm.governance.core import Governance
@@ -79,6 +81,7 @@ def stages(p: Parts) -> list[Stage]:
         Quota(g.quotas, p.prices),
         Queue(g.queues),
         Health(g.monitor),
+        CacheSaving(p.prices),
         Meter(p.metrics, p.tokens, p.prices),
         Retry(p.retry),
         Provide(p.metrics),

@@ -20,6 +20,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderConfig, ProviderRequest, ProviderResponse
 from mcp_llm.providers.openai_errors import VENDOR_ERRORS, map_openai_error
+from mcp_llm.providers.prompt_cache import openai_cache_key
 from mcp_shared.models import FinishReason, StreamChunk, Usage
 
 _FINISH_REASONS: dict[str, FinishReason] = {
@@ -91,6 +92,10 @@ class OpenAIChatProvider(LLMProvider):
                 args["top_p"] = params.top_p
         if params.stop:
             args["stop"] = params.stop
+        if request.prompt_cache and self.config.profile.prompt_cache_key:
+            key = openai_cache_key(request.messages)
+            if key is not None:
+                args["prompt_cache_key"] = key
         return args
 
     async def complete(self, request: ProviderRequest) -> ProviderResponse:
