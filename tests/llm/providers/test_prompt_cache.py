@@ -9,7 +9,8 @@ import pytest
 from pydantic import SecretStr
 
 from mcp_llm.providers.anthropic_messages import AnthropicProvider, chat_arguments
-from mcp_llm.providers.base import ProviderConfig, ProviderRequest
+from mcp_llm.providers.base import ProviderConfig, ProviderProfile, ProviderRequest
+from mcp_llm.providers.openai_wire import OpenAIChatProvider
 from mcp_llm.providers.prompt_cache import (
     MAX_BREAKPOINTS,
     anthropic_cached_arguments,
@@ -17,6 +18,7 @@ from mcp_llm.providers.prompt_cache import (
     openai_cache_key,
 )
 from mcp_shared.models import ChatMessage, GenerationParams
+from tests.conftest import TEST_OPENAI_KEY
 from tests.fakes.anthropic_cache import tokens
 from tests.fakes.fixtures import TEST_ANTHROPIC_KEY, Fake
 from tests.fakes.server import Script
@@ -131,3 +133,28 @@ async def test_opting_out_sends_no_markers(provider: AnthropicProvider, anthropi
         assert answer.usage.cache_read_tokens == 0
     sent = anthropic_script.last("/v1/messages").body
     assert isinstance(sent["system"], str) and "cache_control" not in str(sent)
+
+
+@pytest.mark.parametrize(("profiled", "wanted"), [(True, True), (True, False), (False, True)])
+async def test_openai_gets_a_prompt_cache_key_only_where_it_is_taken(
+    fake_openai, openai_script: Script, profiled: bool, wanted: bool
+) -> None:
+    server, _ = fake_openai
+    adapter = OpenAIChatProvider(
+        ProviderConfig(
+            key="openai",
+            api_key=SecretStr(TEST_OPENAI_KEY),
+            base_url=f"{server.url}/v1",
+            timeout=2.0,
+            profile=ProviderProfile(prompt_cache_key=profiled),
+        )
+    )
+    chat = (ChatMessage(role="system", content="You are Alice."), ChatMessage(role="user", content="Hi"))
+    try:
+        await adapter.complete(ProviderRequest("gpt-5-mini", chat, GenerationParams(), prompt_cache=wanted))
+    finally:
+        await adapter.aclose()
+    sent = openai_script.last("/chat/completions").body
+    expected = openai_cache_key(chat) if profiled and wanted else None
+    assert sent.get("prompt_cache_key") == expected
+    assert (expected is not None) == (profiled and wanted)
