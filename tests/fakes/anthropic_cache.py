@@ -49,8 +49,8 @@ class PromptCacheBook:
     def __init__(self) -> None:
         self._cached: set[str] = set()
         self._lock = threading.Lock()
-        self.reads = 0
-        self.writes = 0
+        self.bills: list[tuple[str, dict[str, int]]] = []
+        """(system text, usage) of every request with markers, in arrival order."""
 
     def bill(self, body: dict[str, Any]) -> dict[str, int] | None:
         """``input_tokens``/``cache_read``/``cache_write`` for a request with markers, else None."""
@@ -82,6 +82,7 @@ class PromptCacheBook:
                         self._cached.add(digests[mark])
                     written_upto = max(written_upto, mark)
             write = prefix_tokens[written_upto] - read if written_upto > read_upto else 0
-            self.reads += read > 0
-            self.writes += write > 0
-        return {"input_tokens": total - read - write, "cache_read": read, "cache_write": write}
+            billed = {"input_tokens": total - read - write, "cache_read": read, "cache_write": write}
+            system = "".join(text for role, text, _ in blocks if role == "system")
+            self.bills.append((system, billed))
+        return billed
