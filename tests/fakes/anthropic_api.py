@@ -162,7 +162,10 @@ def overloaded_mid_stream(pieces: list[str]) -> Reply:
     return Reply(stream=events)
 
 
-def _default_messages(body: Any, cache: PromptCacheBook | None = None) -> Reply:
+DEFAULT_ANSWER = "Hello from the fake Claude."
+
+
+def _default_messages(body: Any, cache: PromptCacheBook | None = None, answer: str = DEFAULT_ANSWER) -> Reply:
     """The default answer; a request with ``cache_control`` markers is billed by the prompt cache."""
     model = (body or {}).get("model", "claude-sonnet-4-6")
     if model not in KNOWN_MODELS:
@@ -179,7 +182,9 @@ def _default_messages(body: Any, cache: PromptCacheBook | None = None) -> Reply:
             )
             return Reply(stream=events)
         return Reply(stream=stream_events(["Hello", " from the", " fake Claude."], model=model))
-    return Reply(json=message_body("Hello from the fake Claude.", model=model, **(billed or {})))
+    if billed is not None:
+        billed["output_tokens"] = max(1, len(answer) // 4)
+    return Reply(json=message_body(answer, model=model, **(billed or {})))
 
 
 def _default_count(body: Any) -> Reply:
@@ -204,8 +209,11 @@ def models_page(models: tuple[str, ...] = KNOWN_MODELS) -> dict[str, Any]:
     return {"data": data, "has_more": False, "first_id": models[0], "last_id": models[-1]}
 
 
-def anthropic_app(script: Script, cache: PromptCacheBook | None = None) -> Starlette:
-    """The fake API; ``cache`` (a fresh one when not given) bills ``cache_control`` prefixes."""
+def anthropic_app(
+    script: Script, cache: PromptCacheBook | None = None, answer: str = DEFAULT_ANSWER
+) -> Starlette:
+    """The fake API; ``cache`` (a fresh one when not given) bills ``cache_control`` prefixes, and an
+    unscripted call answers ``answer``."""
     book = cache if cache is not None else PromptCacheBook()
 
     async def list_models(request: Any) -> Any:
@@ -214,7 +222,9 @@ def anthropic_app(script: Script, cache: PromptCacheBook | None = None) -> Starl
 
     return Starlette(
         routes=[
-            scripted_route("/v1/messages", MESSAGES, script, lambda body: _default_messages(body, book)),
+            scripted_route(
+                "/v1/messages", MESSAGES, script, lambda body: _default_messages(body, book, answer)
+            ),
             scripted_route("/v1/messages/count_tokens", COUNT, script, _default_count),
             Route("/v1/models", list_models, methods=["GET"]),
         ]

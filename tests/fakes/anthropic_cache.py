@@ -46,7 +46,9 @@ def _blocks(body: dict[str, Any]) -> list[tuple[str, str, bool]]:
 class PromptCacheBook:
     """The prefixes the fake has cached (no expiry: tests run well inside the five-minute lifetime)."""
 
-    def __init__(self) -> None:
+    def __init__(self, bill_unmarked: bool = False) -> None:
+        self.bill_unmarked = bill_unmarked
+        """Also bill requests without markers by their length (else they get the fake's fixed usage)."""
         self._cached: set[str] = set()
         self._lock = threading.Lock()
         self.bills: list[tuple[str, dict[str, int]]] = []
@@ -56,7 +58,7 @@ class PromptCacheBook:
         """``input_tokens``/``cache_read``/``cache_write`` for a request with markers, else None."""
         blocks = _blocks(body)
         marks = [i for i, (_, _, marked) in enumerate(blocks) if marked]
-        if not marks:
+        if not marks and not self.bill_unmarked:
             return None
         minimum = MINIMUMS.get(body.get("model", ""), 1024)
         digests, prefix_tokens = [], []
