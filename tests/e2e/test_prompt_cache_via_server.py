@@ -70,6 +70,12 @@ def test_a_repeated_prefix_is_read_from_the_cache_priced_exactly(
     assert body["cache_saving_usd"] == pytest.approx(plain - body["cost_usd"], rel=1e-9)
     assert body["cache_saving_usd"] > 0
 
+    hit = http.post(
+        "/tools/complete",
+        json={"model": MODEL, "messages": chat(system, "Essay one?", "Fine.", "Essay two?")},
+    ).json()
+    assert (hit["cached"], hit["cost_usd"], hit["cache_saving_usd"]) == (True, 0.0, 0.0)
+
 
 def test_opting_out_sends_no_markers_and_reports_no_saving(
     http: httpx.Client, anthropic_script: Script
