@@ -14,6 +14,7 @@ from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.governance.budget_alerts import BudgetAlerts
 from mcp_llm.governance.build import build_governance
 from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
 from mcp_llm.openai_compat import openai_routes
@@ -105,6 +106,14 @@ class LLMService:
         )
         self.lister.health_of = self.governance.monitor.healthy
         gateway_metrics = GatewayMetrics(self.metrics_registry, models)
+        self.alerts = BudgetAlerts(
+            self.governance.quotas,
+            self.metrics_registry,
+            thresholds=settings.budget_alert_thresholds,
+            webhook_url=settings.alert_webhook_url,
+            secret=settings.alert_webhook_secret,
+            redis=self.redis,
+        )
         self.gateway = Gateway(
             Parts(
                 providers=self.providers,
@@ -122,6 +131,7 @@ class LLMService:
                     on_retry=gateway_metrics.count_retry,
                 ),
                 metrics=gateway_metrics,
+                alerts=self.alerts,
             )
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
@@ -148,6 +158,7 @@ class LLMService:
         await self.governance.monitor.start()
 
     async def stop(self) -> None:
+        await self.alerts.stop()
         await self.governance.monitor.stop()
         await self.governance.drain()
         await self.governance.ledger.stop()  # writes what is still buffered

@@ -4,6 +4,8 @@ Outer stages run once per call, the stages inside ``Fallback`` once per hop; eac
 
 1. ``Route`` — organization, target and chain first: every later stage needs them, and a name nobody
    serves is refused before anything is counted.
+1a. ``BudgetCheck`` — right after the organization is known: every call, answered or not, queues a
+   background check of its budget thresholds.
 2. ``Remember`` — outside the hops: a conversation records the answer the caller got, from whichever hop.
 3. ``Fallback`` — the hop loop; it must wrap every per-hop guard so a skipped or failed hop moves on.
 4. ``Ledger`` — the outermost per-hop stage, so it sees every way a hop ends (answer, cache hit, cut
@@ -35,6 +37,7 @@ from mcp_llm.gateway.cache import ResponseCache
 from mcp_llm.gateway.conversations import ConversationStore
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.gateway.stages.alerts import BudgetCheck
 from mcp_llm.gateway.stages.cache import Cache
 from mcp_llm.gateway.stages.conversation import Remember
 from mcp_llm.gateway.stages.fallback import Fallback
@@ -42,6 +45,7 @@ from mcp_llm.gateway.stages.governance import Circuit, Health, HopChecks, Ledger
 from mcp_llm.gateway.stages.prompt_cache import CacheSaving
 from mcp_llm.gateway.stages.provider import Adapter, Meter, Provide, Retry
 from mcp_llm.gateway.stages.routing import Route
+from mcp_llm.governance.budget_alerts import BudgetAlerts
 from mcp_llm.governance.core import Governance
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import ProviderRegistry
@@ -64,6 +68,7 @@ class Parts:
     prices: PriceBook
     retry: RetryPolicy
     metrics: GatewayMetrics
+    alerts: BudgetAlerts | None = None
 
 
 def stages(p: Parts) -> list[Stage]:
@@ -71,6 +76,7 @@ def stages(p: Parts) -> list[Stage]:
     g = p.governance
     return [
         Route(p.resolver, g.planner, p.organizations, p.tokens),
+        BudgetCheck(p.alerts),
         Remember(p.conversations),
         Fallback(p.metrics),
         Ledger(g.ledger),
