@@ -116,7 +116,7 @@ class LLMSettings(ServiceSettings):
     usage_retention_days: int = Field(default=400, ge=1, description="Days of usage kept for reports.")
     budget_alert_thresholds: Annotated[list[Annotated[int, Field(ge=1, le=1000)]], NoDecode] = Field(
         default_factory=lambda: [50, 80, 100],
-        description="Percentages of a quota whose crossing alerts (comma-separated); empty: no alerts.",
+        description="Percentages of a quota whose crossing alerts (comma-separated).",
     )
     alert_webhook_url: str | None = Field(
         default=None, description="Where budget alerts are POSTed (JSON, signed); unset: log and metric only."
