@@ -13,7 +13,7 @@ MESSAGES = [ChatMessage(role="system", content="Be brief."), ChatMessage(role="u
 # Fields of CompletionRequest that are key components in their own right.
 KEY_COMPONENTS = {"provider", "model", "messages", "organization_id"}
 # Fields that never change what the model writes, so must never split the cache.
-NON_OUTPUT_FIELDS = {"stream", "conversation_id", "fallbacks", "cache", "priority"}
+NON_OUTPUT_FIELDS = {"stream", "conversation_id", "fallbacks", "cache", "prompt_cache", "priority"}
 OUTPUT_VARIATIONS = {"max_tokens": 99, "temperature": 0.1, "top_p": 0.5, "stop": ["END"]}
 
 
