@@ -3,10 +3,12 @@ retried when the receiver fails, never on the request path; with Redis, two repl
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -116,3 +118,30 @@ async def test_two_replicas_sharing_redis_alert_once(
     await one.alerts.idle()
     await two.alerts.idle()
     assert sorted(a["threshold_percent"] for a in receiver.alerts()) == [50, 80, 100]
+
+
+async def test_a_stuck_receiver_never_holds_up_calls(make_service: Callable[..., Any]) -> None:
+    release = threading.Event()
+    arrived = threading.Event()
+
+    async def hook(request: Request) -> Response:
+        arrived.set()
+        await asyncio.to_thread(release.wait, 10)
+        return Response(status_code=204)
+
+    server = FakeServer(Starlette(routes=[Route("/hook", hook, methods=["POST"])]))
+    org = unique("alerts-stuck")
+    svc: LLMService = await make_service(
+        quotas={org: QuotaLimits(requests_per_day=2)}, alert_webhook_url=f"{server.url}/hook"
+    )
+    server.start()
+    try:
+        await calls(svc, org, 1)  # 50 %: an alert is on its way to a receiver that does not answer
+        await asyncio.to_thread(arrived.wait, 10)
+        assert arrived.is_set()
+        await calls(svc, org, 1)  # answered while the first delivery is still waiting
+        assert svc.alerts._deliveries, "the delivery is still in flight"
+    finally:
+        release.set()
+        await svc.alerts.idle()
+        server.stop()
