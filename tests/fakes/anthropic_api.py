@@ -16,6 +16,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from tests.fakes.anthropic_cache import PromptCacheBook
 from tests.fakes.server import Reply, Script, record, render, scripted_route
 
 MESSAGES = "messages"
@@ -67,10 +68,12 @@ def stream_events(
     stop_reason: str = "end_turn",
     input_tokens: int = 25,
     cache_read: int = 0,
+    cache_write: int = 0,
 ) -> list[str]:
     """Every event of a streamed text answer, in the documented order."""
     start = message_body("", model=model, stop_reason=None, input_tokens=input_tokens, output_tokens=1)
     start["usage"]["cache_read_input_tokens"] = cache_read
+    start["usage"]["cache_creation_input_tokens"] = cache_write
     events = [
         _event("message_start", {"type": "message_start", "message": start}),
         _event(
@@ -159,13 +162,29 @@ def overloaded_mid_stream(pieces: list[str]) -> Reply:
     return Reply(stream=events)
 
 
-def _default_messages(body: Any) -> Reply:
+DEFAULT_ANSWER = "Hello from the fake Claude."
+
+
+def _default_messages(body: Any, cache: PromptCacheBook | None = None, answer: str = DEFAULT_ANSWER) -> Reply:
+    """The default answer; a request with ``cache_control`` markers is billed by the prompt cache."""
     model = (body or {}).get("model", "claude-sonnet-4-6")
     if model not in KNOWN_MODELS:
         return model_not_found(model)
+    billed = cache.bill(body) if cache is not None and isinstance(body, dict) else None
     if (body or {}).get("stream"):
+        if billed is not None:
+            events = stream_events(
+                ["Hello", " from the", " fake Claude."],
+                model=model,
+                input_tokens=billed["input_tokens"],
+                cache_read=billed["cache_read"],
+                cache_write=billed["cache_write"],
+            )
+            return Reply(stream=events)
         return Reply(stream=stream_events(["Hello", " from the", " fake Claude."], model=model))
-    return Reply(json=message_body("Hello from the fake Claude.", model=model))
+    if billed is not None:
+        billed["output_tokens"] = max(1, len(answer) // 4)
+    return Reply(json=message_body(answer, model=model, **(billed or {})))
 
 
 def _default_count(body: Any) -> Reply:
@@ -190,14 +209,22 @@ def models_page(models: tuple[str, ...] = KNOWN_MODELS) -> dict[str, Any]:
     return {"data": data, "has_more": False, "first_id": models[0], "last_id": models[-1]}
 
 
-def anthropic_app(script: Script) -> Starlette:
+def anthropic_app(
+    script: Script, cache: PromptCacheBook | None = None, answer: str = DEFAULT_ANSWER
+) -> Starlette:
+    """The fake API; ``cache`` (a fresh one when not given) bills ``cache_control`` prefixes, and an
+    unscripted call answers ``answer``."""
+    book = cache if cache is not None else PromptCacheBook()
+
     async def list_models(request: Any) -> Any:
         await record(script, request)
         return await render(script.next(MODELS) or Reply(json=models_page()))
 
     return Starlette(
         routes=[
-            scripted_route("/v1/messages", MESSAGES, script, _default_messages),
+            scripted_route(
+                "/v1/messages", MESSAGES, script, lambda body: _default_messages(body, book, answer)
+            ),
             scripted_route("/v1/messages/count_tokens", COUNT, script, _default_count),
             Route("/v1/models", list_models, methods=["GET"]),
         ]

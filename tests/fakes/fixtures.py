@@ -13,6 +13,7 @@ from starlette.routing import Mount
 
 from tests.conftest import ServiceProcess, llm_process
 from tests.fakes.anthropic_api import anthropic_app
+from tests.fakes.anthropic_cache import PromptCacheBook
 from tests.fakes.gemini_api import gemini_app
 from tests.fakes.ollama_api import ollama_app
 from tests.fakes.openai_api import openai_app
@@ -48,9 +49,13 @@ def _dashscope_app(script: Script) -> Starlette:
     )
 
 
+ANTHROPIC_PROMPT_CACHE = PromptCacheBook()
+"""The session's fake Anthropic prompt cache (tests tell their prefixes apart by unique text)."""
+
+
 @pytest.fixture(scope="session")
 def fake_anthropic() -> Iterator[Fake]:
-    yield from _serve(anthropic_app)
+    yield from _serve(lambda script: anthropic_app(script, ANTHROPIC_PROMPT_CACHE))
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ NON_OUTPUT_FIELDS = {
     "episode_id",
     "experiment",
     "idempotency_key",
+    "prompt_cache",
 }
 """``experiment`` too: the experiment stage replaces it by the variant's model and parameters, which are
 in the key, before the cache stage runs."""

@@ -24,6 +24,7 @@ from mcp_llm.gateway.idempotency import IdempotencyStore, MemoryIdempotency, Red
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.governance.budget_alerts import BudgetAlerts
 from mcp_llm.governance.build import build_governance
 from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
 from mcp_llm.openai_compat import openai_routes
@@ -127,6 +128,14 @@ class LLMService:
         variants = frozenset(v.name for e in self.experiments.by_name.values() for v in e.variants)
         quality = QualitySignals(self.metrics_registry, models, variants)
         gateway_metrics = GatewayMetrics(self.metrics_registry, models)
+        self.alerts = BudgetAlerts(
+            self.governance.quotas,
+            self.metrics_registry,
+            thresholds=settings.budget_alert_thresholds,
+            webhook_url=settings.alert_webhook_url,
+            secret=settings.alert_webhook_secret,
+            redis=self.redis,
+        )
         self.gateway = Gateway(
             Parts(
                 providers=self.providers,
@@ -154,6 +163,7 @@ class LLMService:
                 experiments=self.experiments,
                 feedback=self.feedback_store,
                 quality=quality,
+                alerts=self.alerts,
             )
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
@@ -192,6 +202,7 @@ class LLMService:
     async def stop(self) -> None:
         if self._warming is not None:
             await self._warming
+        await self.alerts.stop()
         await self.governance.monitor.stop()
         await self.governance.drain()
         await self.governance.ledger.stop()  # writes what is still buffered

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mcp_llm.batching import BATCH_DOC, BatchCompleteArgs, BatchCompleteResult, batch_complete
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.routing.model_listing import ModelLister, ModelListing
 from mcp_llm.tokens import TokenCount, TokenCounter
@@ -92,6 +93,9 @@ def build_tools(gateway: Gateway, lister: ModelLister, tokens: TokenCounter) -> 
     async def stream_complete(args: CompletionRequest, call: CallContext) -> CompletionResponse:
         return await gateway.stream(args, call)
 
+    async def batch(args: BatchCompleteArgs, call: CallContext) -> BatchCompleteResult:
+        return await batch_complete(gateway, args, call)
+
     async def list_models(args: ListModelsArgs, call: CallContext) -> ModelListing:
         return await lister.listing(args.provider, args.refresh)
 
@@ -145,6 +149,7 @@ def build_tools(gateway: Gateway, lister: ModelLister, tokens: TokenCounter) -> 
             aliases=("stream_generate",),
             streams=lambda a: True,
         ),
+        ToolSpec("batch_complete", BATCH_DOC, BatchCompleteArgs, batch, BatchCompleteResult),
         ToolSpec(
             "list_models",
             "List models per provider with context window, max output, prices per "

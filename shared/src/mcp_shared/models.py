@@ -112,6 +112,10 @@ class CompletionRequest(GenerationParams):
         description="Ordered fallback hops: [{provider, model}].",
     )
     cache: bool = Field(default=True, description="Set false to bypass the response cache for this call.")
+    prompt_cache: bool = Field(
+        default=True,
+        description="Set false to keep the vendor's prompt cache off (no cache markers, no cache key).",
+    )
     priority: Priority = 0
     idempotency_key: IdempotencyKey | None = Field(
         default=None,
@@ -176,6 +180,10 @@ class CompletionResponse(BaseModel):
     usage: Usage
     cost_usd: float
     cached: bool = False
+    cache_saving_usd: float = Field(
+        default=0.0,
+        description="What the vendor's prompt cache saved: the cost at the plain input rate minus cost_usd.",
+    )
     latency_ms: float
     request_id: str
     requested_provider: str

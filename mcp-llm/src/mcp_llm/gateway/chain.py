@@ -14,7 +14,9 @@ Three stages run around everything else, once per call, before the numbered ones
 
 1. ``Route`` — organization, target and chain first: every later stage needs them, and a name nobody
    serves is refused before anything is counted.
-1a. ``Idempotency`` — after ``Route`` (a key is scoped to the organization) and before everything that
+1a. ``BudgetCheck`` — right after the organization is known: every call, answered or not, queues a
+   background check of its budget thresholds.
+1b. ``Idempotency`` — after ``Route`` (a key is scoped to the organization) and before everything that
    counts or calls (cache, quota, ledger, providers) and before ``Remember``: a replayed key is free and
    was already recorded; a concurrent repeat waits here for the first call instead of calling again.
 2. ``Remember`` — outside the hops: a conversation records the answer the caller got, from whichever hop.
@@ -31,6 +33,7 @@ Three stages run around everything else, once per call, before the numbered ones
 9. ``Quota`` — reserve before waiting in the queue, so an organization over its limit never holds a slot.
 10. ``Queue`` — the provider's concurrency bound, held for the whole call including retries.
 11. ``Health`` — rolling latency and error rate, timed inside the queue (waiting is not the provider's fault).
+11a. ``CacheSaving`` — around the meter: what the vendor's prompt cache saved, from the metered usage.
 12. ``Meter`` — usage, cost, request metrics and the response, once per hop, around every retry.
 13. ``Retry`` — repeats only the provider call, never once a stream has reached the caller.
 14. ``Provide`` — the adapter call itself, bounded by the provider timeout.
@@ -53,16 +56,19 @@ from mcp_llm.gateway.conversations import ConversationStore
 from mcp_llm.gateway.idempotency import IdempotencyStore
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.gateway.stages.alerts import BudgetCheck
 from mcp_llm.gateway.stages.cache import Cache
 from mcp_llm.gateway.stages.conversation import Remember
 from mcp_llm.gateway.stages.experiment import Assign
 from mcp_llm.gateway.stages.fallback import Fallback
 from mcp_llm.gateway.stages.governance import Circuit, Health, HopChecks, Ledger, Queue, Quota
 from mcp_llm.gateway.stages.idempotency import Idempotency
+from mcp_llm.gateway.stages.prompt_cache import CacheSaving
 from mcp_llm.gateway.stages.provider import Adapter, Meter, Provide, Retry
 from mcp_llm.gateway.stages.quality import Signals
 from mcp_llm.gateway.stages.routing import Route
 from mcp_llm.gateway.stages.track import Track
+from mcp_llm.governance.budget_alerts import BudgetAlerts
 from mcp_llm.governance.core import Governance
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import ProviderRegistry
@@ -91,6 +97,7 @@ class Parts:
     experiments: Experiments = field(default_factory=lambda: Experiments(ExperimentsConfig()))
     feedback: FeedbackStore = field(default_factory=lambda: MemoryFeedback(100_000))
     quality: QualitySignals | None = None
+    alerts: BudgetAlerts | None = None
 
 
 def stages(p: Parts) -> list[Stage]:
@@ -101,6 +108,7 @@ def stages(p: Parts) -> list[Stage]:
         Signals(p.quality or QualitySignals(CollectorRegistry(), ModelLabels(), frozenset())),
         Assign(p.experiments, p.organizations),
         Route(p.resolver, g.planner, p.organizations, p.tokens),
+        BudgetCheck(p.alerts),
         Idempotency(p.idempotency),
         Remember(p.conversations),
         Fallback(p.metrics),
@@ -112,6 +120,7 @@ def stages(p: Parts) -> list[Stage]:
         Quota(g.quotas, p.prices),
         Queue(g.queues),
         Health(g.monitor),
+        CacheSaving(p.prices),
         Meter(p.metrics, p.tokens, p.prices),
         Retry(p.retry),
         Provide(p.metrics),

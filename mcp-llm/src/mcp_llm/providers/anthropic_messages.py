@@ -18,6 +18,7 @@ import anthropic
 
 from mcp_llm.providers.anthropic_errors import VENDOR_ERRORS, map_anthropic_error
 from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderConfig, ProviderRequest, ProviderResponse
+from mcp_llm.providers.prompt_cache import anthropic_cached_arguments
 from mcp_llm.providers.turns import split_chat
 from mcp_llm.tokens import TokenCount
 from mcp_shared.models import ChatMessage, FinishReason, StreamChunk, Usage
@@ -104,8 +105,9 @@ class AnthropicProvider(LLMProvider):
         args: dict[str, Any] = {
             "model": request.model,
             "max_tokens": params.max_tokens,
-            **chat_arguments(request.messages),
         }
+        cached = anthropic_cached_arguments(request.messages, request.model) if request.prompt_cache else None
+        args.update(cached or chat_arguments(request.messages))
         if params.stop:
             args["stop_sequences"] = params.stop
         return args

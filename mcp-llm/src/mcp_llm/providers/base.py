@@ -33,6 +33,8 @@ class ProviderProfile:
     """OpenAI-wire: the vendor's reasoning models reject sampling parameters and report reasoning tokens."""
     organization: str | None = None
     """OpenAI: the ``OpenAI-Organization`` header."""
+    prompt_cache_key: bool = False
+    """OpenAI-wire: the endpoint takes ``prompt_cache_key`` (others may reject unknown fields)."""
     num_ctx: int | None = None
     """Ollama: the context window models are loaded with."""
     keep_alive: str | None = None
@@ -67,6 +69,8 @@ class ProviderRequest:
     model: str
     messages: tuple[ChatMessage, ...]
     params: GenerationParams
+    prompt_cache: bool = False
+    """Mark the stable prefix for the vendor's prompt cache (``providers/prompt_cache.py``)."""
 
 
 class ProviderResponse(BaseModel):

@@ -25,6 +25,7 @@ import openai
 
 from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderConfig, ProviderRequest, ProviderResponse
 from mcp_llm.providers.openai_errors import VENDOR_ERRORS, map_openai_error
+from mcp_llm.providers.prompt_cache import openai_cache_key
 from mcp_llm.providers.served_window import from_model_entry, from_props, server_root
 from mcp_shared.models import FinishReason, StreamChunk, Usage
 
@@ -123,6 +124,10 @@ class OpenAIChatProvider(LLMProvider):
                 args["top_p"] = params.top_p
         if params.stop:
             args["stop"] = params.stop
+        if request.prompt_cache and self.config.profile.prompt_cache_key:
+            key = openai_cache_key(request.messages)
+            if key is not None:
+                args["prompt_cache_key"] = key
         return args
 
     def _headers(self) -> dict[str, str]:

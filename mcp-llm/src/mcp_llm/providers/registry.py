@@ -145,7 +145,10 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
         base_url_env="OPENAI_BASE_URL",
         pricing_id="openai",
         profile=ProviderProfile(
-            default_model="gpt-5-mini", max_tokens_field="max_completion_tokens", reasoning_models=True
+            default_model="gpt-5-mini",
+            max_tokens_field="max_completion_tokens",
+            reasoning_models=True,
+            prompt_cache_key=True,
         ),
         model_prefixes=("gpt-", "chatgpt-", "o1", "o3", "o4"),
         settings_note="OPENAI_ORGANIZATION",

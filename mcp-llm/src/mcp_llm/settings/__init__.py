@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from mcp_llm.settings.governance import QueueLimit, QuotaLimits
 from mcp_shared.redaction import register_secret
@@ -143,6 +145,22 @@ class LLMSettings(ServiceSettings):
         description="JSON: {'default': {limits}, '<organization>': {limits}}; see QuotaLimits for the names.",
     )
     usage_retention_days: int = Field(default=400, ge=1, description="Days of usage kept for reports.")
+    budget_alert_thresholds: Annotated[list[Annotated[int, Field(ge=1, le=1000)]], NoDecode] = Field(
+        default_factory=lambda: [50, 80, 100],
+        description="Percentages of a quota whose crossing alerts (comma-separated).",
+    )
+    alert_webhook_url: str | None = Field(
+        default=None, description="Where budget alerts are POSTed (JSON, signed); unset: log and metric only."
+    )
+    alert_webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key of the X-Alert-Signature header of budget alert webhooks."
+    )
+
+    @field_validator("budget_alert_thresholds", mode="before")
+    @classmethod
+    def _split_thresholds(cls, value: object) -> object:
+        return [part for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
     usage_flush_interval: float = Field(
         default=1.0, gt=0, description="Seconds between writes of buffered usage to Redis."
     )
@@ -183,6 +201,7 @@ class LLMSettings(ServiceSettings):
             self.anthropic_api_key,
             self.google_api_key,
             self.xai_api_key,
+            self.alert_webhook_secret,
             self.dashscope_api_key,
             self.openai_compatible_api_key,
         ):

@@ -50,6 +50,7 @@ class Cache:
             update={
                 "cached": True,
                 "cost_usd": 0.0,
+                "cache_saving_usd": 0.0,  # the vendor's prompt cache saved nothing on a call never made
                 "latency_ms": round((time.perf_counter() - attempt.started) * 1000, 3),
                 "request_id": attempt.call.request_id,
                 "conversation_id": request.conversation_id,

@@ -128,6 +128,7 @@ class Provide:
             model=hop.model,
             messages=tuple(attempt.request.messages),
             params=attempt.request.generation_params(),
+            prompt_cache=attempt.request.prompt_cache,
         )
         if attempt.sink is None:
             attempt.answer = await answer_within(
