@@ -8,7 +8,8 @@ byte at 16, CPU per request (plain and stream). For mcp-llm also ``POST /tools/c
 ``complete`` at concurrency 1, and 2 workers (``--workers 2`` with a private redis-server).
 
 LiteLLM runs from its own virtual environment (see bench/README.md):
-``uv run python -m bench.compare --litellm /work/litellm/.venv/bin/litellm``. Results are appended to
+``uv run python -m bench.compare`` (LiteLLM in the checkout's git-ignored ``.cache/litellm-venv``).
+Results are appended to
 ``bench/results/compare.json``.
 """
 
@@ -245,7 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--litellm", default="/work/litellm/.venv/bin/litellm", help="LiteLLM's CLI")
+    parser.add_argument("--litellm", default=".cache/litellm-venv/bin/litellm", help="LiteLLM's CLI")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply request counts")
     parser.add_argument("--no-workers", action="store_true", help="skip the 2-worker run")
     args = parser.parse_args()
