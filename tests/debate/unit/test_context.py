@@ -200,7 +200,9 @@ def test_a_copied_instruction_and_turns_written_for_others_are_not_stored() -> N
     assert prompts.clean_turn(leaked, d, con) == "Cars give freedom.\nThey are needed."
     same_line = "[Instruction] Round 2 of 10. Cars give freedom."
     assert prompts.clean_turn(same_line, d, con) == "Cars give freedom."
-    assert prompts.clean_turn("Con: Pro: is wrong here.", d, con) == "Pro: is wrong here."
+    # A turn opened under another speaker's name keeps its text, not the name (small models do this).
+    assert prompts.clean_turn("Con: Pro: is wrong here.", d, con) == "is wrong here."
+    assert prompts.clean_turn("Pro: Cars give freedom.\nPro: no.", d, con) == "Cars give freedom."
     assert prompts.clean_turn("A point.\n[Instruction] Round 4 of 10.", d, con) == "A point."
 
 

@@ -113,11 +113,30 @@ def clean_turn(text: str, debate: Debate, me: Participant) -> str:
             line = line[head.end() :].strip()
             if not line:
                 continue
-        starts_other = any(line.lower().startswith(f"{name.lower()}:") for name in others)
-        if line.startswith(INSTRUCTION_LABEL) or (starts_other and any(k.strip() for k in kept)):
+        if line.startswith(INSTRUCTION_LABEL):
             break
+        label = _speaker_label(line, others)
+        if label:
+            if any(k.strip() for k in kept):
+                break  # the model went on to write another participant's turn
+            # A mislabelled opening: the model imitated the transcript under another name. Stored with
+            # the label, it would reach everyone as "Ben: Ada: ..." and the confusion would spread.
+            line = _strip_labels(line, others)
+            if not line:
+                continue
         kept.append(line)
     return strip_own_prefix("\n".join(kept), me)
+
+
+def _speaker_label(line: str, names: list[str]) -> str | None:
+    lowered = line.lower()
+    return next((f"{n}:" for n in names if lowered.startswith(f"{n.lower()}:")), None)
+
+
+def _strip_labels(line: str, names: list[str]) -> str:
+    while label := _speaker_label(line, names):
+        line = line[len(label) :].strip()
+    return line
 
 
 def turn_instruction(debate: Debate, me: Participant, round_no: int, spoken_before: bool) -> str:
