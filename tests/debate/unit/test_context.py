@@ -204,6 +204,9 @@ def test_a_copied_instruction_and_turns_written_for_others_are_not_stored() -> N
     assert prompts.clean_turn("Con: Pro: is wrong here.", d, con) == "is wrong here."
     assert prompts.clean_turn("Pro: Cars give freedom.\nPro: no.", d, con) == "Cars give freedom."
     assert prompts.clean_turn("A point.\n[Instruction] Round 4 of 10.", d, con) == "A point."
+    # Its own name again mid-turn is dropped, bold labels count as labels.
+    assert prompts.clean_turn("First.\nCon: Second.\n**Con:**", d, con) == "First.\nSecond."
+    assert prompts.clean_turn("**Pro:** Cars give freedom.\n**Pro**: no.", d, con) == "Cars give freedom."
 
 
 def test_a_word_rule_sets_a_debaters_reply_cap_and_leaves_judges_alone() -> None:

@@ -103,7 +103,10 @@ def clean_turn(text: str, debate: Debate, me: Participant) -> str:
     others = [p.name for p in debate.participants if p.position != me.position]
     kept: list[str] = []
     seen: set[str] = set()
-    for line in strip_own_prefix(text, me).splitlines():
+    for raw in strip_own_prefix(text, me).splitlines():
+        line = _strip_labels(raw, [me.name]) if _speaker_label(raw, [me.name]) else raw
+        if raw.strip() and not line:
+            continue  # a bare "Ada:" line in Ada's own turn: the model re-labelling itself
         key = " ".join(line.split()).casefold()
         if len(key) >= REPEAT_MIN_CHARS and key in seen:
             break  # a runaway loop: the model writes the same lines again until its cap
@@ -128,14 +131,20 @@ def clean_turn(text: str, debate: Debate, me: Participant) -> str:
     return strip_own_prefix("\n".join(kept), me)
 
 
+def _label_forms(name: str) -> tuple[str, ...]:
+    return (f"{name}:", f"**{name}:**", f"**{name}**:")
+
+
 def _speaker_label(line: str, names: list[str]) -> str | None:
-    lowered = line.lower()
-    return next((f"{n}:" for n in names if lowered.startswith(f"{n.lower()}:")), None)
+    """The "Name:" (or bold "**Name:**") a line opens with, for one of ``names``."""
+    lowered = line.lstrip().lower()
+    forms = (form for name in names for form in _label_forms(name))
+    return next((form for form in forms if lowered.startswith(form.lower())), None)
 
 
 def _strip_labels(line: str, names: list[str]) -> str:
     while label := _speaker_label(line, names):
-        line = line[len(label) :].strip()
+        line = line.lstrip()[len(label) :].strip()
     return line
 
 
@@ -169,7 +178,7 @@ def opening_line(debate: Debate) -> str:
 def strip_own_prefix(text: str, me: Participant) -> str:
     """Models sometimes imitate the transcript and start with their own name; drop it."""
     stripped = text.lstrip()
-    for prefix in (f"{me.name}:", f"**{me.name}:**", f"**{me.name}**:"):
+    for prefix in _label_forms(me.name):
         if stripped.lower().startswith(prefix.lower()):
             return stripped[len(prefix) :].lstrip()
     return text.strip()
