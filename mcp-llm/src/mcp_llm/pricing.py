@@ -61,6 +61,10 @@ _GENERAL_PATH_KEYS = frozenset(
     }
 )
 _RATES_TTL = 60.0  # seconds; prices can change on a date (conditional prices)
+BATCH_DISCOUNT = 0.5
+"""What the vendors' batch APIs charge relative to their standard rates, where genai-prices has no batch
+price of its own (OpenAI, Anthropic and Google all document 50 %)."""
+_BATCH_CONTEXT = {"processing": "batch"}
 _PER_MTOK = 1_000_000
 
 
@@ -221,6 +225,33 @@ class PriceBook:
             return 0.0
         return self._general_cost(provider, model, usage)
 
+    def batch_cost(self, provider: str, model: str, usage: Usage) -> tuple[float, str]:
+        """USD cost of one request run through the vendor's batch API, and where the rate came from:
+        genai-prices' batch price variant where it has one (``processing: batch``), else the standard
+        cost with the documented ``BATCH_DISCOUNT``."""
+        if provider in self._free:
+            return 0.0, "free"
+        found = None if _overrides().get(provider, {}).get(model) is not None else self._find(provider, model)
+        now = datetime.now(tz=UTC)
+        if found is not None and any(
+            variant.when.get("processing") == "batch"
+            and (variant.constraint is None or variant.constraint.active(now))
+            for variant in found.price_variants or ()
+        ):
+            try:
+                priced = genai_prices.calc_price(
+                    _genai_usage(usage),
+                    model_ref=model,
+                    provider_id=self._ids[provider],
+                    price_context=_BATCH_CONTEXT,
+                )
+                return round(float(priced.total_price), 12), "genai-prices batch price"
+            except LookupError:
+                pass
+        return round(
+            self.cost(provider, model, usage) * BATCH_DISCOUNT, 12
+        ), "standard price with the batch discount"
+
     def estimate(self, provider: str, model: str, input_tokens: int, output_tokens: int) -> float:
         """Upper-bound cost of a call before it runs: the whole prompt uncached, the output at its bound."""
         return self.cost(provider, model, Usage.of(input_tokens, output_tokens))
@@ -245,13 +276,7 @@ class PriceBook:
     def _general_cost(self, provider: str, model: str, usage: Usage) -> float:
         try:
             priced = genai_prices.calc_price(
-                genai_prices.Usage(
-                    input_tokens=usage.input_tokens,
-                    output_tokens=usage.output_tokens,
-                    cache_read_tokens=usage.cache_read_tokens or None,
-                    cache_write_tokens=usage.cache_write_tokens or None,
-                    output_reasoning_tokens=usage.reasoning_tokens or None,
-                ),
+                _genai_usage(usage),
                 model_ref=model,
                 provider_id=self._ids[provider],
             )
@@ -267,3 +292,13 @@ class PriceBook:
         except LookupError:
             return None
         return info
+
+
+def _genai_usage(usage: Usage) -> genai_prices.Usage:
+    return genai_prices.Usage(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=usage.cache_read_tokens or None,
+        cache_write_tokens=usage.cache_write_tokens or None,
+        output_reasoning_tokens=usage.reasoning_tokens or None,
+    )

@@ -11,6 +11,9 @@ from starlette.routing import BaseRoute
 
 from mcp_llm import __version__
 from mcp_llm.analysis.report import build_analysis_tools
+from mcp_llm.batch_jobs.jobs import BatchJobs
+from mcp_llm.batch_jobs.store import JobStore, RedisJobStore, SqliteJobStore
+from mcp_llm.batch_jobs.tools import build_batch_job_tools
 from mcp_llm.catalog import Catalog
 from mcp_llm.experiments.config import ExperimentsConfig, load_experiments
 from mcp_llm.experiments.registry import Experiments
@@ -166,10 +169,15 @@ class LLMService:
                 alerts=self.alerts,
             )
         )
+        job_store: JobStore = (
+            RedisJobStore(self.redis) if self.redis else SqliteJobStore(settings.batch_store_path)
+        )
+        self.batch_jobs = BatchJobs(settings, job_store, self.gateway, prices, self.governance.ledger)
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
             [
                 *build_tools(self.gateway, self.lister, tokens),
+                *build_batch_job_tools(self.batch_jobs),
                 *build_governance_tools(self.governance, self.providers, access),
                 *build_experiment_tools(self.experiments),
                 *build_feedback_tools(feedback),
@@ -198,10 +206,12 @@ class LLMService:
             await link.warm()  # logs a warning now if Redis is down; requests work regardless
         await self.governance.ledger.start()
         await self.governance.monitor.start()
+        await self.batch_jobs.start()
 
     async def stop(self) -> None:
         if self._warming is not None:
             await self._warming
+        await self.batch_jobs.stop()
         await self.alerts.stop()
         await self.governance.monitor.stop()
         await self.governance.drain()

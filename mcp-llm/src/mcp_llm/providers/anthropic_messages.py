@@ -112,6 +112,10 @@ class AnthropicProvider(LLMProvider):
             args["stop_sequences"] = params.stop
         return args
 
+    def request_params(self, request: ProviderRequest) -> dict[str, Any]:
+        """The Messages API parameters of a request (a Message Batch request's ``params``)."""
+        return self._arguments(request)
+
     async def complete(self, request: ProviderRequest) -> ProviderResponse:
         try:
             message = await self.client.messages.create(**self._arguments(request))

@@ -123,6 +123,10 @@ class GeminiProvider(LLMProvider):
         )
         return {"model": request.model, "contents": contents, "config": config}
 
+    def request_parts(self, request: ProviderRequest) -> dict[str, Any]:
+        """``model``, ``contents`` and ``config`` of a request (a batch job's inlined request)."""
+        return self._request(request)
+
     async def complete(self, request: ProviderRequest) -> ProviderResponse:
         try:
             response = await self.client.aio.models.generate_content(**self._request(request))
@@ -195,3 +199,8 @@ class GeminiProvider(LLMProvider):
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+
+def answer_of(response: types.GenerateContentResponse) -> tuple[str, FinishReason | None]:
+    """The visible text and finish reason of a whole response (a batch job's inlined response)."""
+    return _answer_text(response), _finish(response)

@@ -130,6 +130,10 @@ class OpenAIChatProvider(LLMProvider):
                 args["prompt_cache_key"] = key
         return args
 
+    def request_body(self, request: ProviderRequest) -> dict[str, Any]:
+        """The chat-completions body of a request (a batch file line's ``body``)."""
+        return self._arguments(request)
+
     def _headers(self) -> dict[str, str]:
         """What the SDK sends that the endpoint needs: the bearer key and the organization, if any."""
         if self._request_headers is None:

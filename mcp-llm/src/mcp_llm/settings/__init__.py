@@ -130,6 +130,30 @@ class LLMSettings(ServiceSettings):
     retry_initial_wait: float = Field(default=0.5, ge=0.0)
     retry_max_wait: float = Field(default=10.0, ge=0.0)
 
+    # Vendor batch jobs (submit_batch, get_batch, cancel_batch).
+    batch_store_path: Path = Field(
+        default=Path("data/batches.db"),
+        description="SQLite file holding batch jobs when REDIS_URL is unset (with it, jobs live in Redis).",
+    )
+    batch_poll_interval: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds before a vendor batch job is first polled, and between polls.",
+    )
+    batch_poll_max_interval: float = Field(
+        default=600.0, gt=0, description="Longest wait between polls of a job: the wait doubles up to it."
+    )
+    batch_max_items: int = Field(default=1000, ge=1, le=50_000, description="Most requests in one batch job.")
+    batch_max_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="Largest batch job, its requests measured as JSON."
+    )
+    batch_max_jobs_per_org: int = Field(
+        default=20, ge=1, description="Unfinished batch jobs an organization may have at once."
+    )
+    batch_fanout_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Requests in flight at once for a provider without a batch API."
+    )
+
     # --- Governance: keys, quotas, usage, queues, health, fallbacks ----------------------------
     # AUTH_ENABLED, API_KEYS and METRICS_AUTH are common to both services (ServiceSettings).
     auth_admin_organizations: CsvList = Field(

@@ -1,0 +1,257 @@
+"""Where batch jobs live between polls and across restarts: Redis when ``REDIS_URL`` is set (shared by
+every replica), else a SQLite file (``BATCH_STORE_PATH``).
+
+Two operations are atomic, because several pollers (two replicas, or one process before and after a
+restart) may look at the same job:
+
+- ``lease``: a job is due when its ``next_poll_at`` has passed; leasing it moves ``next_poll_at`` to the
+  lease's end only if it is still due, so one poller at a time polls (or runs) it. A poller that dies
+  holding a lease simply lets it run out.
+- ``finish``: the one transition from unfinished to finished. Exactly one caller wins it, and only the
+  winner bills the job's usage, so results are ingested once.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Protocol
+
+import aiosqlite
+from redis.asyncio import Redis
+
+from mcp_llm.batch_jobs.model import BatchJob
+from mcp_llm.state.redis_link import RedisLink
+
+
+class JobStore(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def create(self, job: BatchJob, next_poll_at: float, max_active: int) -> bool:
+        """Store a new job unless its organization already has ``max_active`` unfinished ones."""
+
+    async def get(self, job_id: str) -> BatchJob | None: ...
+
+    async def save(self, job: BatchJob, next_poll_at: float) -> bool:
+        """Update an unfinished job (False, and nothing written, once it has finished)."""
+
+    async def finish(self, job: BatchJob) -> bool:
+        """Write the finished job; True for the one caller that moved it from unfinished to finished."""
+
+    async def delete(self, job_id: str) -> None: ...
+
+    async def due(self, now: float, limit: int) -> list[str]:
+        """Ids of unfinished jobs whose next poll time has passed."""
+
+    async def lease(self, job_id: str, now: float, until: float) -> bool:
+        """Take a due job until ``until``; False when it is not due (another poller has it, or it ended)."""
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batch_jobs (
+    id TEXT PRIMARY KEY,
+    organization TEXT NOT NULL,
+    final INTEGER NOT NULL DEFAULT 0,
+    next_poll_at REAL NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batch_jobs_due ON batch_jobs (final, next_poll_at);
+CREATE INDEX IF NOT EXISTS batch_jobs_org ON batch_jobs (organization, final);
+"""
+
+
+class SqliteJobStore:
+    """One row per job: the job as JSON plus the columns the atomic updates test."""
+
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+
+    async def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path, timeout=10)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.executescript(_SCHEMA)
+        await self._db.commit()
+
+    async def stop(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        assert self._db is not None, "the store is started with the service"
+        return self._db
+
+    async def create(self, job: BatchJob, next_poll_at: float, max_active: int) -> bool:
+        cursor = await self.db.execute(
+            "INSERT INTO batch_jobs (id, organization, final, next_poll_at, data) "
+            "SELECT ?, ?, 0, ?, ? "
+            "WHERE (SELECT COUNT(*) FROM batch_jobs WHERE organization = ? AND final = 0) < ?",
+            (job.id, job.organization, next_poll_at, job.model_dump_json(), job.organization, max_active),
+        )
+        await self.db.commit()
+        return cursor.rowcount == 1
+
+    async def get(self, job_id: str) -> BatchJob | None:
+        async with self.db.execute("SELECT data FROM batch_jobs WHERE id = ?", (job_id,)) as cursor:
+            row = await cursor.fetchone()
+        return BatchJob.model_validate_json(row[0]) if row else None
+
+    async def save(self, job: BatchJob, next_poll_at: float) -> bool:
+        cursor = await self.db.execute(
+            "UPDATE batch_jobs SET data = ?, next_poll_at = ? WHERE id = ? AND final = 0",
+            (job.model_dump_json(), next_poll_at, job.id),
+        )
+        await self.db.commit()
+        return cursor.rowcount == 1
+
+    async def finish(self, job: BatchJob) -> bool:
+        cursor = await self.db.execute(
+            "UPDATE batch_jobs SET data = ?, final = 1 WHERE id = ? AND final = 0",
+            (job.model_dump_json(), job.id),
+        )
+        await self.db.commit()
+        return cursor.rowcount == 1
+
+    async def delete(self, job_id: str) -> None:
+        await self.db.execute("DELETE FROM batch_jobs WHERE id = ?", (job_id,))
+        await self.db.commit()
+
+    async def due(self, now: float, limit: int) -> list[str]:
+        async with self.db.execute(
+            "SELECT id FROM batch_jobs WHERE final = 0 AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
+            (now, limit),
+        ) as cursor:
+            return [row[0] async for row in cursor]
+
+    async def lease(self, job_id: str, now: float, until: float) -> bool:
+        cursor = await self.db.execute(
+            "UPDATE batch_jobs SET next_poll_at = ? WHERE id = ? AND final = 0 AND next_poll_at <= ?",
+            (until, job_id, now),
+        )
+        await self.db.commit()
+        return cursor.rowcount == 1
+
+
+def _job_key(job_id: str) -> str:
+    return f"batchjob:{job_id}"
+
+
+def _active_key(organization: str) -> str:
+    return f"batchjobs:active:{{{organization}}}"
+
+
+DUE_KEY = "batchjobs:due"
+"""A sorted set of unfinished job ids scored by their next poll time."""
+
+_CREATE = """
+if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'final', '0')
+redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
+return 1
+"""
+_SAVE = """
+if redis.call('HGET', KEYS[1], 'final') ~= '0' then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+_FINISH = """
+if redis.call('HGET', KEYS[1], 'final') ~= '0' then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'final', '1')
+redis.call('SREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+return 1
+"""
+_LEASE = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1
+"""
+
+
+class RedisJobStore:
+    """A hash per job (its JSON and whether it finished), a set of each organization's unfinished jobs,
+    and one sorted set of unfinished jobs by next poll time; every check-and-write is one Lua script.
+
+    Finished jobs are kept ``retention`` seconds. Unlike the cache, failures here are not papered over:
+    a caller whose job cannot be stored or read gets ``provider_unavailable``.
+    """
+
+    name = "redis"
+
+    def __init__(self, link: RedisLink, retention: int = 30 * 86_400) -> None:
+        self.link = link
+        self.retention = retention
+
+    async def start(self) -> None:
+        return
+
+    async def stop(self) -> None:
+        return
+
+    async def create(self, job: BatchJob, next_poll_at: float, max_active: int) -> bool:
+        keys = [_job_key(job.id), _active_key(job.organization), DUE_KEY]
+        args: list[str | int | float] = [job.model_dump_json(), next_poll_at, max_active, job.id]
+        return bool(await self._eval(_CREATE, keys, args))
+
+    async def get(self, job_id: str) -> BatchJob | None:
+        async def run(client: Redis) -> bytes | str | None:
+            return await client.hget(_job_key(job_id), "data")  # type: ignore[no-any-return,misc]
+
+        raw = await self.link.run_strict(run)
+        return BatchJob.model_validate_json(raw) if raw else None
+
+    async def save(self, job: BatchJob, next_poll_at: float) -> bool:
+        args: list[str | int | float] = [job.model_dump_json(), next_poll_at, job.id]
+        return bool(await self._eval(_SAVE, [_job_key(job.id), DUE_KEY], args))
+
+    async def finish(self, job: BatchJob) -> bool:
+        keys = [_job_key(job.id), _active_key(job.organization), DUE_KEY]
+        won = bool(await self._eval(_FINISH, keys, [job.model_dump_json(), job.id]))
+        if won:
+            await self.link.run_strict(lambda c: c.expire(_job_key(job.id), self.retention))
+        return won
+
+    async def delete(self, job_id: str) -> None:
+        job = await self.get(job_id)
+
+        async def run(client: Redis) -> None:
+            async with client.pipeline(transaction=True) as pipe:
+                pipe.delete(_job_key(job_id))
+                pipe.zrem(DUE_KEY, job_id)
+                if job is not None:
+                    pipe.srem(_active_key(job.organization), job_id)
+                await pipe.execute()
+
+        await self.link.run_strict(run)
+
+    async def due(self, now: float, limit: int) -> list[str]:
+        async def run(client: Redis) -> list[str]:
+            found = await client.zrangebyscore(DUE_KEY, "-inf", now, start=0, num=limit)
+            return [m.decode() if isinstance(m, bytes) else str(m) for m in found]
+
+        return await self.link.run_strict(run)
+
+    async def lease(self, job_id: str, now: float, until: float) -> bool:
+        return bool(await self._eval(_LEASE, [DUE_KEY], [job_id, now, until]))
+
+    async def _eval(self, script: str, keys: list[str], args: list[str | int | float]) -> int:
+        async def run(client: Redis) -> int:
+            return int(await client.eval(script, len(keys), *keys, *args))  # type: ignore[misc]
+
+        return await self.link.run_strict(run)
+
+
+def now() -> float:
+    return time.time()
