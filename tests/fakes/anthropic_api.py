@@ -220,8 +220,11 @@ def anthropic_app(
         await record(script, request)
         return await render(script.next(MODELS) or Reply(json=models_page()))
 
+    from tests.fakes.batches import ANTHROPIC_BATCHES  # the batch fake builds on this module's bodies
+
     return Starlette(
         routes=[
+            *ANTHROPIC_BATCHES.routes(),
             scripted_route(
                 "/v1/messages", MESSAGES, script, lambda body: _default_messages(body, book, answer)
             ),

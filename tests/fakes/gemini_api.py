@@ -287,9 +287,13 @@ def _default(action: str, model: str, body: Any) -> Reply:
 
 
 def gemini_app(script: Script) -> Starlette:
+    from tests.fakes.batches import GEMINI_BATCHES  # the batch fake builds on this module's bodies
+
     async def model_action(request: Request) -> Response:
         body = await record(script, request)
         model, _, action = request.path_params["target"].rpartition(":")
+        if action == "batchGenerateContent":
+            return GEMINI_BATCHES.create_batch(model, body or {}, request.url.path.split("/")[1])
         reply = script.next(action) or _default(action, model, body)
         return await render(reply)
 
@@ -304,6 +308,7 @@ def gemini_app(script: Script) -> Starlette:
             for route in (
                 Route(f"/{version}/models/{{target}}", model_action, methods=["POST"]),
                 Route(f"/{version}/models", list_models, methods=["GET"]),
+                *GEMINI_BATCHES.routes(version),
             )
         ]
     )

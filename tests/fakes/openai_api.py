@@ -200,9 +200,12 @@ def openai_app(script: Script, models: tuple[str, ...] = KNOWN_MODELS) -> Starle
         )
         return await render(reply)
 
+    from tests.fakes.batches import OPENAI_BATCHES  # the batch fake builds on this module's bodies
+
     return Starlette(
         routes=[
             scripted_route("/v1/chat/completions", CHAT, script, lambda body: _default_chat(body, models)),
             Route("/v1/models", list_models, methods=["GET"]),
+            *OPENAI_BATCHES.routes(),
         ]
     )

@@ -49,8 +49,9 @@ logger = logging.getLogger(__name__)
 
 NATIVE: dict[str, Backend] = {"openai": "openai", "claude": "anthropic", "gemini": "gemini"}
 """Providers whose vendor has a batch API; every other provider's jobs run as a fan-out."""
-LEASE_SECONDS = 120.0
-"""How long one poll (or a fan-out's stretch between renewals) may hold a job before others may take it."""
+MAX_LEASE = 120.0
+"""How long one poll (or a fan-out between renewals) may hold a job before another poller may take it;
+shorter when polls are frequent (``lease_seconds``), so a crashed poller's job resumes soon."""
 SUBMIT_GRACE = 300.0
 """A job still without a vendor id this long after creation lost its submission (the process died)."""
 UNSUPPORTED = ("stream", "conversation_id", "idempotency_key", "experiment", "episode_id", "organization_id")
@@ -75,6 +76,7 @@ class BatchJobs:
         self._backends: dict[str, VendorBatches] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._poller: asyncio.Task[None] | None = None
+        self.lease = min(MAX_LEASE, max(5.0, 10 * settings.batch_poll_interval))
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -114,7 +116,7 @@ class BatchJobs:
             poll_interval=self.settings.batch_poll_interval,
         )
         vendor = self._backend(provider) if backend != "fanout" else None  # unconfigured: refused here
-        first_poll = now + SUBMIT_GRACE if vendor is not None else now + LEASE_SECONDS
+        first_poll = now + SUBMIT_GRACE if vendor is not None else now + self.lease
         if not await self.store.create(job, first_poll, self.settings.batch_max_jobs_per_org):
             raise QuotaExceededError(
                 f"organization '{organization}' already has {self.settings.batch_max_jobs_per_org} "
@@ -147,7 +149,7 @@ class BatchJobs:
         job.cancel_requested = True
         job.updated_at = time.time()
         if job.backend == "fanout" or job.vendor_id is None:
-            await self.store.save(job, time.time() + LEASE_SECONDS)
+            await self.store.save(job, time.time() + self.lease)
             return self._view(job)
         view = await self._backend(job.provider).cancel(job)
         self._apply(job, view)
@@ -250,7 +252,7 @@ class BatchJobs:
         """Take every due job this process can lease and poll it (or resume its fan-out)."""
         now = time.time()
         for job_id in await self.store.due(now, 100):
-            if job_id in self._tasks or not await self.store.lease(job_id, now, now + LEASE_SECONDS):
+            if job_id in self._tasks or not await self.store.lease(job_id, now, now + self.lease):
                 continue
             job = await self.store.get(job_id)
             if job is None or job.final:
@@ -369,13 +371,13 @@ class BatchJobs:
             """Renews the lease now and then, and reads whether someone cancelled the job meanwhile."""
             nonlocal cancel_seen, last_check
             now = time.time()
-            if cancel_seen or now - last_check < min(LEASE_SECONDS / 4, 1.0):
+            if cancel_seen or now - last_check < min(self.lease / 4, 1.0):
                 return cancel_seen
             last_check = now
             fresh = await self.store.get(job.id)
             cancel_seen = fresh is None or fresh.cancel_requested or fresh.final
             if fresh is not None and not cancel_seen:
-                await self.store.save(fresh, now + LEASE_SECONDS)
+                await self.store.save(fresh, now + self.lease)
             return cancel_seen
 
         results, stopped = await self.fanout.run(job, cancelled)
