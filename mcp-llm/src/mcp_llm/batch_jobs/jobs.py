@@ -115,7 +115,8 @@ class BatchJobs:
             counts=JobCounts(total=len(items), pending=len(items)),
             poll_interval=self.settings.batch_poll_interval,
         )
-        vendor = self._backend(provider) if backend != "fanout" else None  # unconfigured: refused here
+        self.gateway.providers.get(provider)  # an unconfigured provider is refused here, not per request
+        vendor = self._backend(provider) if backend != "fanout" else None
         first_poll = now + SUBMIT_GRACE if vendor is not None else now + self.lease
         if not await self.store.create(job, first_poll, self.settings.batch_max_jobs_per_org):
             raise QuotaExceededError(
@@ -164,6 +165,7 @@ class BatchJobs:
             raise InvalidRequestError(
                 f"a batch job takes at most {self.settings.batch_max_items} requests (BATCH_MAX_ITEMS); "
                 f"this one has {len(args.items)}",
+                status=422,
                 details={"field": "items"},
             )
         stored: list[StoredItem] = []
@@ -175,13 +177,17 @@ class BatchJobs:
                 value = getattr(item, name)
                 if value not in (None, False):
                     raise InvalidRequestError(
-                        f"{name} is not supported in a batch job", details={"field": f"{field}.{name}"}
+                        f"{name} is not supported in a batch job",
+                        status=422,
+                        details={"field": f"{field}.{name}"},
                     )
             try:
                 resolved = self.gateway.resolver.resolve(item.provider, item.model)
             except InvalidRequestError as exc:
                 inner = exc.details.get("field", "model")
-                raise InvalidRequestError(exc.message, details={"field": f"{field}.{inner}"}) from exc
+                raise InvalidRequestError(
+                    exc.message, status=422, details={"field": f"{field}.{inner}"}
+                ) from exc
             here = (resolved.provider, resolved.model)
             if target is None:
                 target = here
@@ -189,11 +195,13 @@ class BatchJobs:
                 raise InvalidRequestError(
                     f"every request of a batch job goes to one provider and model ({target[0]}/{target[1]}); "
                     f"this one names {here[0]}/{here[1]}",
+                    status=422,
                     details={"field": f"{field}.model"},
                 )
             if item.fallbacks and resolved.provider in NATIVE:
                 raise InvalidRequestError(
                     "fallbacks are not supported by a vendor batch job",
+                    status=422,
                     details={"field": f"{field}.fallbacks"},
                 )
             request = item.model_dump(mode="json", exclude={"id"}, exclude_none=True)
