@@ -13,15 +13,19 @@ restart) may look at the same job:
 
 from __future__ import annotations
 
-import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import aiosqlite
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from mcp_llm.batch_jobs.model import BatchJob
 from mcp_llm.state.redis_link import RedisLink
+from mcp_shared.errors import ProviderUnavailableError
+
+T = TypeVar("T")
 
 
 class JobStore(Protocol):
@@ -185,7 +189,7 @@ class RedisJobStore:
     and one sorted set of unfinished jobs by next poll time; every check-and-write is one Lua script.
 
     Finished jobs are kept ``retention`` seconds. Unlike the cache, failures here are not papered over:
-    a caller whose job cannot be stored or read gets ``provider_unavailable``.
+    a caller whose job cannot be stored or read gets ``provider_unavailable`` (503).
     """
 
     name = "redis"
@@ -209,7 +213,7 @@ class RedisJobStore:
         async def run(client: Redis) -> bytes | str | None:
             return await client.hget(_job_key(job_id), "data")  # type: ignore[no-any-return,misc]
 
-        raw = await self.link.run_strict(run)
+        raw = await self._strict(run)
         return BatchJob.model_validate_json(raw) if raw else None
 
     async def save(self, job: BatchJob, next_poll_at: float) -> bool:
@@ -220,7 +224,7 @@ class RedisJobStore:
         keys = [_job_key(job.id), _active_key(job.organization), DUE_KEY]
         won = bool(await self._eval(_FINISH, keys, [job.model_dump_json(), job.id]))
         if won:
-            await self.link.run_strict(lambda c: c.expire(_job_key(job.id), self.retention))
+            await self._strict(lambda c: c.expire(_job_key(job.id), self.retention))
         return won
 
     async def delete(self, job_id: str) -> None:
@@ -234,24 +238,28 @@ class RedisJobStore:
                     pipe.srem(_active_key(job.organization), job_id)
                 await pipe.execute()
 
-        await self.link.run_strict(run)
+        await self._strict(run)
 
     async def due(self, now: float, limit: int) -> list[str]:
         async def run(client: Redis) -> list[str]:
             found = await client.zrangebyscore(DUE_KEY, "-inf", now, start=0, num=limit)
             return [m.decode() if isinstance(m, bytes) else str(m) for m in found]
 
-        return await self.link.run_strict(run)
+        return await self._strict(run)
 
     async def lease(self, job_id: str, now: float, until: float) -> bool:
         return bool(await self._eval(_LEASE, [DUE_KEY], [job_id, now, until]))
+
+    async def _strict(self, operation: Callable[[Redis], Awaitable[T]]) -> T:
+        try:
+            return await self.link.run_strict(operation)
+        except (RedisError, OSError) as exc:
+            raise ProviderUnavailableError(
+                f"the batch job store is unavailable: {type(exc).__name__}", status=503
+            ) from exc
 
     async def _eval(self, script: str, keys: list[str], args: list[str | int | float]) -> int:
         async def run(client: Redis) -> int:
             return int(await client.eval(script, len(keys), *keys, *args))  # type: ignore[misc]
 
-        return await self.link.run_strict(run)
-
-
-def now() -> float:
-    return time.time()
+        return await self._strict(run)
