@@ -11,6 +11,8 @@ from tests.conftest import ServiceProcess
 from tests.fakes.batches import OPENAI_BATCHES, Plan
 from tests.llm.batch_jobs.conftest import call, wait_for_end
 
+pytestmark = pytest.mark.timeout(300)  # the module starts server processes on a busy machine
+
 
 def item(item_id: str, model: str = "gpt-5-mini", content: str = "Hi", **extra: object) -> dict:
     return {"id": item_id, "model": model, "messages": [{"role": "user", "content": content}], **extra}

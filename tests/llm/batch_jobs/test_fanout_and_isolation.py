@@ -13,6 +13,8 @@ from mcp_shared.auth import generate_key, hash_key
 from tests.conftest import ServiceProcess, llm_process
 from tests.llm.batch_jobs.conftest import FAST_POLLS, call, usage, wait_for_end
 
+pytestmark = pytest.mark.timeout(300)  # the module starts server processes on a busy machine
+
 
 class Key:
     """A key made when the test runs (no key-shaped literal is tracked)."""

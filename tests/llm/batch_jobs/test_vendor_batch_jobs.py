@@ -26,6 +26,8 @@ from tests.fakes.batches import (
 )
 from tests.llm.batch_jobs.conftest import call, usage, wait_for_end
 
+pytestmark = pytest.mark.timeout(300)  # the module starts server processes on a busy machine
+
 
 @dataclass(frozen=True)
 class Vendor:
