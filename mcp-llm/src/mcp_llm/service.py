@@ -55,8 +55,9 @@ PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1", "/feedback")
 INSTRUCTIONS = (
     "One interface to many LLM providers (openai, claude, gemini, llama/Ollama, grok, qwen, "
     "openai_compatible, and an offline mock). Call list_models to see what is configured, complete or "
-    "stream_complete to generate, estimate_tokens to count, usage_report for usage and cost, "
-    "provider_health for circuits and latency."
+    "stream_complete to generate, batch_complete for many at once, submit_batch and get_batch for "
+    "work that can wait (vendor batch APIs at about half price), estimate_tokens to count, usage_report "
+    "for usage and cost, provider_health for circuits and latency."
 )
 
 
