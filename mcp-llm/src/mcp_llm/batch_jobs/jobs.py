@@ -40,6 +40,7 @@ from mcp_shared.errors import (
     LLMProviderError,
     NotFoundError,
     PayloadTooLargeError,
+    ProviderUnavailableError,
     QuotaExceededError,
 )
 from mcp_shared.models import CompletionResponse
@@ -252,6 +253,8 @@ class BatchJobs:
         while True:
             try:
                 await self.poll_due()
+            except ProviderUnavailableError as exc:  # the store is down: try again next tick
+                logger.warning("batch jobs not polled: %s", exc.message)
             except Exception:  # the loop must outlive any one bad poll
                 logger.exception("batch job poll failed")
             await asyncio.sleep(tick)
