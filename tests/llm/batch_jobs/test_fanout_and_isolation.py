@@ -90,3 +90,26 @@ def test_an_organization_sees_only_its_own_jobs(auth_server: ServiceProcess, key
     assert call(auth_server, "get_batch", {"id": job_id}).status_code == 401
     ended = wait_for_end(auth_server, job_id, key=alpha.key)
     assert ended["state"] == "completed" and ended["items"][0]["ok"]
+
+
+def test_the_job_file_is_made_by_the_first_job_and_read_again_after_a_restart(tmp_path) -> None:
+    """A service that never had a batch job leaves no SQLite file in its working directory."""
+    store = tmp_path / "jobs.db"
+    proc = llm_process(BATCH_STORE_PATH=str(store), **FAST_POLLS).start(timeout=90)
+    try:
+        assert call(proc, "get_batch", {"id": "bj_" + "0" * 24}).status_code == 404
+        assert not store.exists()
+        items = [{"id": "a", "model": "mock-echo", "messages": [{"role": "user", "content": "echo a"}]}]
+        submitted = call(proc, "submit_batch", {"items": items})
+        assert submitted.status_code == 200, submitted.text
+        job_id = submitted.json()["id"]
+        assert wait_for_end(proc, job_id)["state"] == "completed"
+        assert store.exists()
+    finally:
+        proc.stop()
+    again = llm_process(BATCH_STORE_PATH=str(store), **FAST_POLLS).start(timeout=90)
+    try:
+        body = call(again, "get_batch", {"id": job_id}).json()
+        assert body["state"] == "completed" and body["items"][0]["response"]["content"] == "echo a"
+    finally:
+        again.stop()

@@ -78,11 +78,20 @@ class SqliteJobStore:
         self._db: aiosqlite.Connection | None = None
 
     async def start(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path, timeout=10)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.executescript(_SCHEMA)
-        await self._db.commit()
+        """Opens an existing file (its unfinished jobs are polled again); a service that never had a
+        batch job leaves no file behind: :meth:`create` makes it on the first submission."""
+        if self.path.exists():
+            await self._open()
+
+    async def _open(self) -> aiosqlite.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = await aiosqlite.connect(self.path, timeout=10)
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.executescript(_SCHEMA)
+            await db.commit()
+            self._db = db
+        return self._db
 
     async def stop(self) -> None:
         if self._db is not None:
@@ -95,7 +104,7 @@ class SqliteJobStore:
         return self._db
 
     async def create(self, job: BatchJob, next_poll_at: float, max_active: int) -> bool:
-        cursor = await self.db.execute(
+        cursor = await (await self._open()).execute(
             "INSERT INTO batch_jobs (id, organization, final, next_poll_at, data) "
             "SELECT ?, ?, 0, ?, ? "
             "WHERE (SELECT COUNT(*) FROM batch_jobs WHERE organization = ? AND final = 0) < ?",
@@ -105,6 +114,8 @@ class SqliteJobStore:
         return cursor.rowcount == 1
 
     async def get(self, job_id: str) -> BatchJob | None:
+        if self._db is None:
+            return None  # no job was ever stored
         async with self.db.execute("SELECT data FROM batch_jobs WHERE id = ?", (job_id,)) as cursor:
             row = await cursor.fetchone()
         return BatchJob.model_validate_json(row[0]) if row else None
@@ -130,6 +141,8 @@ class SqliteJobStore:
         await self.db.commit()
 
     async def due(self, now: float, limit: int) -> list[str]:
+        if self._db is None:
+            return []
         async with self.db.execute(
             "SELECT id FROM batch_jobs WHERE final = 0 AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
             (now, limit),
