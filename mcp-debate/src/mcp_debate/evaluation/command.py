@@ -40,10 +40,11 @@ from mcp_debate.cli.options import DEFAULT_URL
 from mcp_debate.cli.plan import LocalOptions
 from mcp_debate.evaluation import report as reports
 from mcp_debate.evaluation.config import ConfigError, EvalConfig, load_config
-from mcp_debate.evaluation.datasets import DatasetError, Item, arithmetic, jsonl
+from mcp_debate.evaluation.datasets import DatasetError, Item
 from mcp_debate.evaluation.methods import Outcome, Services
 from mcp_debate.evaluation.progress import Progress
 from mcp_debate.evaluation.runner import ResultsFolder, ResumeError, StoppedAtError, read_results, run
+from mcp_debate.evaluation.sources import dataset
 from mcp_shared.logging import configure_logging
 
 DEFAULT_LLM_URL = "http://localhost:5001/mcp"
@@ -101,14 +102,6 @@ def evaluate_command(args: argparse.Namespace) -> int:
     print(reports.markdown(report))  # noqa: T201
     print(f"report in {results.folder} ({time.monotonic() - started:.1f} s)", file=sys.stderr)  # noqa: T201
     return code
-
-
-def dataset(config: EvalConfig) -> list[Item]:
-    spec = config.dataset
-    if spec.kind == "arithmetic":
-        return arithmetic(spec.items, spec.seed)
-    assert spec.path is not None
-    return jsonl(spec.path, spec.items)
 
 
 def write_reports(

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from mcp_debate.domain.models import LLMConfig
 
+DatasetKind = Literal["arithmetic", "jsonl", "gsm_symbolic", "basic_arithmetic", "champ"]
 MethodKind = Literal["single", "self-consistency", "vote", "judged", "rounds"]
 DEBATES: tuple[MethodKind, ...] = ("vote", "judged", "rounds")
 MAX_K = 64
@@ -33,10 +34,17 @@ MAX_K = 64
 class DatasetSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["arithmetic", "jsonl"] = "arithmetic"
-    items: int = Field(default=50, ge=1, le=100_000, description="How many items (a JSONL file: at most).")
-    seed: int = Field(default=0, ge=0, le=2**32, description="Seed of the arithmetic generator.")
+    kind: DatasetKind = "arithmetic"
+    items: int = Field(
+        default=50, ge=1, le=100_000, description="How many items (a JSONL file, CHAMP: at most)."
+    )
+    seed: int = Field(default=0, ge=0, le=2**32, description="Seed of a generator.")
     path: Path | None = Field(default=None, description="The JSONL file (relative to the config file).")
+    answers: Literal["checkable", "all"] = Field(
+        default="checkable",
+        description="champ: only problems whose answer is a number, yes/no or a formula (all: every one, "
+        "free-text answers compared as text).",
+    )
 
     @model_validator(mode="after")
     def _path_for_jsonl(self) -> DatasetSpec:

@@ -15,6 +15,7 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 MAX_ITEMS = 100_000
 MAX_QUESTION = 4000
@@ -26,6 +27,8 @@ class Item:
     question: str
     answer: str
     choices: list[str] | None = None
+    check: Literal["auto", "expression"] = "auto"
+    """``expression``: the answer is a formula, compared by value (:mod:`.symbolic`)."""
 
 
 class DatasetError(ValueError):

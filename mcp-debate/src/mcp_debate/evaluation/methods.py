@@ -97,7 +97,8 @@ async def run_item(services: Services, method: MethodSpec, item: Item, k: int | 
     except ServiceError as error:
         outcome.error = f"{error.error_type}: {error.message}"[:500]
     outcome.seconds = round(time.perf_counter() - started, 3)
-    outcome.correct = outcome.error is None and is_correct(outcome.answer, item.answer, item.choices)
+    right = is_correct(outcome.answer, item.answer, item.choices, item.check)
+    outcome.correct = outcome.error is None and right
     return outcome
 
 
@@ -196,7 +197,8 @@ def flips(export: dict[str, Any], item: Item) -> dict[str, int]:
         speaker = str(message.get("speaker"))
         if not speaker.startswith("Panelist "):
             continue
-        right = is_correct(extract(str(message.get("content", "")), _format(item)), item.answer, item.choices)
+        said = extract(str(message.get("content", "")), _format(item))
+        right = is_correct(said, item.answer, item.choices, item.check)
         first.setdefault(speaker, right)
         last[speaker] = right
     counts = {"wrong_to_right": 0, "right_to_wrong": 0, "stayed_right": 0, "stayed_wrong": 0}

@@ -1,0 +1,19 @@
+"""The items a dataset spec names, from whichever source its ``kind`` is."""
+
+from __future__ import annotations
+
+from mcp_debate.evaluation.config import EvalConfig
+from mcp_debate.evaluation.datasets import Item, arithmetic, jsonl
+from mcp_debate.evaluation.packaged import REASONING_GYM, champ_items, reasoning_gym_items
+
+
+def dataset(config: EvalConfig) -> list[Item]:
+    spec = config.dataset
+    if spec.kind == "arithmetic":
+        return arithmetic(spec.items, spec.seed)
+    if spec.kind in REASONING_GYM:
+        return reasoning_gym_items(spec.kind, spec.items, spec.seed)
+    if spec.kind == "champ":
+        return champ_items(spec.items, spec.answers)
+    assert spec.path is not None
+    return jsonl(spec.path, spec.items)
