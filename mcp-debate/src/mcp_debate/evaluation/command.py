@@ -41,7 +41,7 @@ from mcp_debate.cli.plan import LocalOptions
 from mcp_debate.evaluation import report as reports
 from mcp_debate.evaluation.config import ConfigError, EvalConfig, load_config
 from mcp_debate.evaluation.datasets import DatasetError, Item
-from mcp_debate.evaluation.methods import Outcome, Services
+from mcp_debate.evaluation.methods import Outcome, Services, mcp_caller
 from mcp_debate.evaluation.progress import Progress
 from mcp_debate.evaluation.runner import ResultsFolder, ResumeError, StoppedAtError, read_results, run
 from mcp_debate.evaluation.sources import dataset
@@ -142,7 +142,8 @@ async def _evaluate(
             def stop(outcome: Outcome) -> bool:
                 return args.replay is not None and "replay miss" in (outcome.error or "")
 
-            await interrupts.race(run(config, items, Services(llm, debate), results, progress.update, stop))
+            services = Services(mcp_caller(llm, "mcp-llm"), mcp_caller(debate, "mcp-debate"))
+            await interrupts.race(run(config, items, services, results, progress.update, stop))
     except BaseException as exc:  # the SDK and task groups wrap failures in exception groups
         raise _as_cli_error(exc) from None
     finally:

@@ -13,7 +13,7 @@ import json
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mcp import Client
 
@@ -47,23 +47,36 @@ class Outcome:
     """The answers of self-consistency's samples, or of a debate's ballots."""
     flips: dict[str, int] | None = None
     """Multi-round debates: wrong_to_right, right_to_wrong, stayed_right, stayed_wrong (per debater)."""
+    feedback: str | None = None
+    """With ``feedback`` in the config: ``recorded`` once mcp-llm took the correctness, else why not."""
 
     def record(self) -> dict[str, Any]:
         return asdict(self)
 
 
+class ToolCaller(Protocol):
+    """One service's tools: call one by name, get its structured result; a tool error is raised as its
+    :class:`ServiceError`. Over MCP for the command line, in process for the ``evaluate`` tool."""
+
+    async def __call__(self, tool: str, args: dict[str, Any]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
 class Services:
-    """Open MCP clients of mcp-llm and mcp-debate; a tool error comes out as its :class:`ServiceError`."""
+    llm: ToolCaller
+    debate: ToolCaller
 
-    def __init__(self, llm: Client, debate: Client) -> None:
-        self.llm = llm
-        self.debate = debate
 
-    async def call(self, client: Client, tool: str, args: dict[str, Any], service: str) -> dict[str, Any]:
+def mcp_caller(client: Client, service: str) -> ToolCaller:
+    """The tools of the service ``client`` is connected to."""
+
+    async def call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
         result = await client.call_tool(tool, args)
         if result.is_error:
             raise from_tool_error(result, service)
         return dict(result.structured_content or {})
+
+    return call
 
 
 def question_text(item: Item) -> str:
@@ -77,23 +90,29 @@ def _format(item: Item) -> AnswerFormat | None:
     return AnswerFormat(choices=item.choices) if item.choices else None
 
 
-async def run_item(services: Services, method: MethodSpec, item: Item, k: int | None = None) -> Outcome:
-    """``method`` on ``item`` (``k``: self-consistency's resolved sample count); failures become ``error``."""
+async def run_item(
+    services: Services, method: MethodSpec, item: Item, k: int | None = None, episode: str | None = None
+) -> Outcome:
+    """``method`` on ``item`` (``k``: self-consistency's resolved sample count); failures become ``error``.
+
+    Every mcp-llm call of the item carries ``episode`` when given, so an mcp-llm experiment puts the
+    whole item (all samples, the whole debate) on one variant.
+    """
     outcome = Outcome(method.name, item.id)
     started = time.perf_counter()
     try:
         if method.kind == "single":
             assert method.model is not None
-            await _sample(services, method.model, item, "Solver", outcome)
+            await _sample(services, method.model, item, "Solver", outcome, episode)
             outcome.answer = outcome.samples[0]
         elif method.kind == "self-consistency":
             assert method.model is not None
             assert k is not None
             for i in range(1, k + 1):
-                await _sample(services, method.model, item, f"Solver {i}", outcome)
+                await _sample(services, method.model, item, f"Solver {i}", outcome, episode)
             outcome.answer = majority(outcome.samples)
         else:
-            await _debate(services, method, item, outcome)
+            await _debate(services, method, item, outcome, episode)
     except ServiceError as error:
         outcome.error = f"{error.error_type}: {error.message}"[:500]
     outcome.seconds = round(time.perf_counter() - started, 3)
@@ -112,7 +131,9 @@ def majority(answers: list[str | None]) -> str | None:
     return next(a for a in given if counts[normalize(a)] == top)
 
 
-async def _sample(services: Services, model: LLMConfig, item: Item, name: str, outcome: Outcome) -> None:
+async def _sample(
+    services: Services, model: LLMConfig, item: Item, name: str, outcome: Outcome, episode: str | None
+) -> None:
     system = f"You are {name}. {INSTRUCTION}"
     if model.system_prompt:
         system = f"{system}\n{model.system_prompt}"
@@ -124,7 +145,9 @@ async def _sample(services: Services, model: LLMConfig, item: Item, name: str, o
     }
     if model.model:
         args["model"] = model.model
-    reply = await services.call(services.llm, "complete", args, "mcp-llm")
+    if episode is not None:
+        args["episode_id"] = episode
+    reply = await services.llm("complete", args)
     usage = reply.get("usage") or {}
     outcome.tokens += int(usage.get("input_tokens", 0)) + int(usage.get("output_tokens", 0))
     outcome.cost_usd += float(reply.get("cost_usd", 0.0))
@@ -132,7 +155,9 @@ async def _sample(services: Services, model: LLMConfig, item: Item, name: str, o
     outcome.samples.append(extract(str(reply.get("content", "")), _format(item)))
 
 
-async def _debate(services: Services, method: MethodSpec, item: Item, outcome: Outcome) -> None:
+async def _debate(
+    services: Services, method: MethodSpec, item: Item, outcome: Outcome, episode: str | None
+) -> None:
     panel = [
         {"name": f"Panelist {i}", "llm_config": config.model_dump(exclude_none=True)}
         for i, config in enumerate(method.panel or [], 1)
@@ -149,11 +174,13 @@ async def _debate(services: Services, method: MethodSpec, item: Item, outcome: O
         args["judge"] = method.judge.model_dump(exclude_none=True)
     if item.choices:
         args["answer_choices"] = item.choices
-    result = await services.call(services.debate, "deliberate", args, "mcp-debate")
+    if episode is not None:
+        args["episode_id"] = episode
+    result = await services.debate("deliberate", args)
     debate_id = str(result["debate_id"])
     while result.get("running"):
         await asyncio.sleep(POLL_SECONDS)
-        view = await services.call(services.debate, "get_debate", {"debate_id": debate_id}, "mcp-debate")
+        view = await services.debate("get_debate", {"debate_id": debate_id})
         if view.get("state") not in ("created", "running"):
             result = await _finished(view)
     outcome.answer = result.get("answer")
@@ -165,9 +192,7 @@ async def _debate(services: Services, method: MethodSpec, item: Item, outcome: O
     if result.get("state") == "failed":
         outcome.error = f"debate {debate_id} failed: {result.get('stopped_reason')}"
     if method.rounds > 1:
-        exported = await services.call(
-            services.debate, "export_debate", {"debate_id": debate_id, "format": "json"}, "mcp-debate"
-        )
+        exported = await services.debate("export_debate", {"debate_id": debate_id, "format": "json"})
         outcome.flips = flips(json.loads(str(exported.get("content", "{}"))), item)
 
 

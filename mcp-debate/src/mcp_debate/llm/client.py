@@ -94,6 +94,8 @@ class LLMServiceClient:
         args["messages"] = [m.model_dump() for m in request.messages]
         if scope.organization is not None:
             args.setdefault("organization_id", scope.organization)
+        if scope.episode is not None:
+            args.setdefault("episode_id", scope.episode)
         if on_delta is None:
             payload = await self._tool("complete", args, scope)
         else:

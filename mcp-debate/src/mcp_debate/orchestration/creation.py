@@ -14,7 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mcp_debate.context.prompts import normalize_rules
 from mcp_debate.domain.clock import utc_now
-from mcp_debate.domain.models import Debate, LLMConfig, Participant, ParticipantSpec, Visibility, VisibleText
+from mcp_debate.domain.models import (
+    Debate,
+    LLMConfig,
+    Participant,
+    ParticipantSpec,
+    Visibility,
+    VisibleText,
+    episode_of,
+)
 from mcp_debate.domain.schedule import ProtocolName
 from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import MAX_CHOICES, MAX_PATTERN, AnswerFormat
@@ -23,6 +31,7 @@ from mcp_debate.protocols.answers import check_pattern
 from mcp_debate.store import Database
 from mcp_debate.store import debates as debate_rows
 from mcp_shared.errors import InvalidRequestError
+from mcp_shared.identifiers import EpisodeId
 
 MIN_INPUT_TOKENS = 256
 STRUCTURED_TEMPERATURE = 0.2
@@ -89,6 +98,11 @@ class CreateDebateArgs(BaseModel):
         min_length=2,
         max_length=MAX_CHOICES,
         description="The answers allowed; anything else counts as no answer.",
+    )
+    episode_id: EpisodeId | None = Field(
+        default=None,
+        description="Sent with every mcp-llm call of the debate, so an mcp-llm experiment keeps the whole "
+        "debate on one variant and record_feedback can rate it (default: the debate id, with '-' for '_').",
     )
     budget_usd: float | None = Field(
         default=None, gt=0, le=1_000_000, description="Most the debate may cost, in USD (list prices)."
@@ -294,8 +308,9 @@ async def create_debate(
     _check_room(participants, margin, problems)
     problems.raise_if_any()
     now = utc_now()
+    debate_id = "deb_" + uuid.uuid4().hex[:20]
     debate = Debate(
-        id="deb_" + uuid.uuid4().hex[:20],
+        id=debate_id,
         name=args.name,
         topic=args.topic,
         rules=normalize_rules(args.rules),
@@ -309,6 +324,7 @@ async def create_debate(
         stop_on_consensus=args.stop_on_consensus,
         stance_check=args.stance_check,
         answer_format=answer_format(args),
+        episode_id=args.episode_id or episode_of(debate_id),
         budget_usd=args.budget_usd,
         budget_tokens=args.budget_tokens,
         created_at=now,
