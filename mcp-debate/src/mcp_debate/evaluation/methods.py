@@ -9,6 +9,7 @@ the next, and a model that varies with the asker (the mock's ``mock-math-<p>``) 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import Counter
@@ -27,6 +28,7 @@ from mcp_debate.protocols.answers import extract, normalize
 from mcp_shared.errors import ServiceError
 
 POLL_SECONDS = 0.5
+FIRST_POLL_SECONDS = 0.05
 INSTRUCTION = "Answer the question. Think briefly, then end with a line 'Final answer: <answer>'."
 
 
@@ -65,6 +67,9 @@ class ToolCaller(Protocol):
 class Services:
     llm: ToolCaller
     debate: ToolCaller
+    deliberate_waits: bool = True
+    """Let ``deliberate`` wait for the verdict (one call over MCP); False starts the debate and polls,
+    so its id is known from the start and a cancelled item cancels its debate too."""
 
 
 def mcp_caller(client: Client, service: str) -> ToolCaller:
@@ -168,7 +173,7 @@ async def _debate(
         "protocol": method.kind,
         "rounds": method.rounds,
         "stop_on_consensus": method.stop_on_consensus,
-        "wait": True,
+        "wait": services.deliberate_waits,
     }
     if method.judge is not None:
         args["judge"] = method.judge.model_dump(exclude_none=True)
@@ -178,11 +183,18 @@ async def _debate(
         args["episode_id"] = episode
     result = await services.debate("deliberate", args)
     debate_id = str(result["debate_id"])
-    while result.get("running"):
-        await asyncio.sleep(POLL_SECONDS)
-        view = await services.debate("get_debate", {"debate_id": debate_id})
-        if view.get("state") not in ("created", "running"):
-            result = await _finished(view)
+    pause = FIRST_POLL_SECONDS
+    try:
+        while result.get("running"):
+            await asyncio.sleep(pause)
+            pause = min(POLL_SECONDS, pause * 2)
+            view = await services.debate("get_debate", {"debate_id": debate_id})
+            if view.get("state") not in ("created", "running"):
+                result = await _finished(view)
+    except asyncio.CancelledError:  # the evaluation stops: so does the debate it started
+        with contextlib.suppress(ServiceError, asyncio.CancelledError):
+            await asyncio.shield(services.debate("cancel_debate", {"debate_id": debate_id}))
+        raise
     outcome.answer = result.get("answer")
     outcome.tokens = int(result.get("tokens", 0))
     outcome.cost_usd = float(result.get("cost_usd", 0.0))

@@ -34,6 +34,8 @@ from mcp_shared.errors import InvalidRequestError
 from mcp_shared.identifiers import EpisodeId
 
 MIN_INPUT_TOKENS = 256
+EXPERIMENT_PREFIX = "experiment/"
+"""A model ``experiment/<name>`` joins an mcp-llm experiment: its variant chooses the model per episode."""
 STRUCTURED_TEMPERATURE = 0.2
 """Judges' and moderators' temperature unless their llm_config sets one: JSON holds up better cold."""
 DEFAULT_VISIBILITY: dict[ProtocolName, Visibility] = {
@@ -221,6 +223,10 @@ class _Targets:
         if not model:
             problems.add(f"{field}.model", f"provider '{key}' has no default model: name one")
             return None
+        if model.startswith(EXPERIMENT_PREFIX):
+            # mcp-llm puts each call into the experiment's variant (its model, window and prices); the
+            # provider named here is not the one that answers.
+            return Target(key, model, None, None, None)
         listing = self.listings[key]
         entry = next((m for m in listing["models"] if m["id"] == model), None)
         # The catalog informs, it does not gate; only a vendor's live list can say a model is not served.
