@@ -135,8 +135,9 @@ def build_evaluation_tools(evaluations: Evaluations) -> list[ToolSpec[Any]]:
             "evaluate",
             "Does the panel beat one model? Run methods (single, self-consistency, vote, judged, "
             "rounds; each naming its models) over a dataset (arithmetic, gsm_symbolic, basic_arithmetic, "
-            "champ, or your own items) and report per method accuracy with its standard error and 95 % interval, tokens, "
-            "cost, time and errors, matched-compute statements and flips. Every call goes through mcp-llm. "
+            "champ, or your own items) and report per method accuracy with its standard error and 95 % "
+            "interval, tokens, cost, time and errors, matched-compute statements and flips. Every call goes "
+            "through mcp-llm. "
             "wait false returns the evaluation id at once: follow it with get_evaluation, stop it with "
             "cancel_evaluation.",
             EvaluateArgs,
