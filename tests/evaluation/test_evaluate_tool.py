@@ -20,7 +20,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.conftest import ServiceProcess, debate_process, llm_process
+from tests.conftest import debate_process, llm_process
 from tests.llm.governance.conftest import ApiKey, make_key, unique
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -67,9 +67,9 @@ class Tenants:
 @pytest.fixture(scope="module")
 def tenants(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenants]:
     setup = Tenants(tmp_path_factory.mktemp("evaluate-tool"))
-    setup.llm.start()
+    setup.llm.start(timeout=90)
     try:
-        setup.debate.start()
+        setup.debate.start(timeout=90)
         yield setup
     finally:
         setup.debate.stop()

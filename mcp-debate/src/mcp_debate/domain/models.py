@@ -235,8 +235,8 @@ class Ledger(BaseModel):
 
 
 def episode_of(debate_id: str) -> str:
-    """The episode a debate's calls carry when its creator named none: its id, in episode-id characters."""
-    return debate_id.replace("_", "-")
+    """The episode a debate's calls carry when its creator named none: the debate's id."""
+    return debate_id
 
 
 class Debate(BaseModel):
@@ -270,7 +270,7 @@ class Debate(BaseModel):
     episode_id: str | None = Field(
         default=None,
         description="Sent with every mcp-llm call of the debate: an experiment keeps the whole debate on "
-        "one variant, and feedback may name it (default: derived from the debate id).",
+        "one variant, and feedback may name it (default: the debate id).",
     )
     budget_usd: float | None = None
     budget_tokens: int | None = None

@@ -104,7 +104,7 @@ class CreateDebateArgs(BaseModel):
     episode_id: EpisodeId | None = Field(
         default=None,
         description="Sent with every mcp-llm call of the debate, so an mcp-llm experiment keeps the whole "
-        "debate on one variant and record_feedback can rate it (default: the debate id, with '-' for '_').",
+        "debate on one variant and record_feedback can rate it (default: the debate id).",
     )
     budget_usd: float | None = Field(
         default=None, gt=0, le=1_000_000, description="Most the debate may cost, in USD (list prices)."
