@@ -18,7 +18,7 @@ from tests.evaluation.helpers import evaluate, method, report, write_config
 
 CHAMP_PROBLEMS = 270
 CHAMP_CHECKABLE = 152
-"""Numbers (82 plain, one written 'C(10, 5), or equivalently 252'), yes/no, and 37 formulas."""
+"""82 numbers (one written 'C(10, 5), or equivalently 252'), 33 yes/no, 37 formulas."""
 
 OFFLINE = """
 import json, socket, sys

@@ -28,7 +28,7 @@ from mcp_debate.evaluation.datasets import DatasetError, Item
 from mcp_debate.evaluation.methods import Outcome, Services
 from mcp_debate.evaluation.runner import ResultsFolder, read_results, run
 from mcp_debate.evaluation.sources import dataset
-from mcp_shared.errors import InvalidRequestError, NotFoundError, QuotaExceededError
+from mcp_shared.errors import InternalError, InvalidRequestError, NotFoundError, QuotaExceededError
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,11 @@ class Evaluations:
         except DatasetError as error:
             raise InvalidRequestError(str(error), details={"field": "dataset"}) from None
         evaluation_id = "eval_" + uuid.uuid4().hex[:20]
-        results = await asyncio.to_thread(ResultsFolder, self.folder / evaluation_id, config)
+        try:
+            results = await asyncio.to_thread(ResultsFolder, self.folder / evaluation_id, config)
+        except OSError as exc:
+            logger.error("cannot write evaluation results under %s: %s", self.folder, exc)
+            raise InternalError("cannot write the evaluation's results (see EVALUATION_DIR)") from None
         evaluation = Evaluation(evaluation_id, organization, config, items, results, utc_now())
         self.by_id[evaluation_id] = evaluation
         evaluation.task = asyncio.create_task(self._run(evaluation), name=f"evaluation {evaluation_id}")

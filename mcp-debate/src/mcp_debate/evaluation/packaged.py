@@ -6,7 +6,7 @@
 - ``champ``: the 270 competition-math problems of CHAMP (Mao et al., 2024) in ``champ-dataset``.
   Their answers are free-form; an item is *checkable* when its answer is a number (also
   ``C(10, 5), or equivalently 252``), yes/no, or a formula sympy reads (``(a^3+2b)/(3a)``). The
-  other 116 (``No integer solutions``, ``x=6, y=5``) would need a judge; ``answers: all`` keeps
+  other 118 (``No integer solutions``, ``x=6, y=5``) would need a judge; ``answers: all`` keeps
   them with a plain text comparison, which undercounts.
 
 Both packages come with ``mcp-debate[datasets]``; without it these kinds are refused by name.
