@@ -73,6 +73,10 @@ class Evaluation:
         return list(rows.values())
 
 
+def _ignore(outcome: Outcome) -> None:
+    return None
+
+
 class Evaluations:
     """The evaluations of this process, by id, each owned by one organization."""
 
@@ -130,12 +134,8 @@ class Evaluations:
 
     async def _run(self, evaluation: Evaluation) -> None:
         services = self.services_for(evaluation.organization)
-
-        def landed(outcome: Outcome) -> None:
-            """Outcomes are kept by the results folder; nothing else to do as they land."""
-
-        try:
-            await run(evaluation.config, evaluation.items, services, evaluation.results, landed)
+        try:  # outcomes are kept by the results folder as they land: get_evaluation reads them there
+            await run(evaluation.config, evaluation.items, services, evaluation.results, _ignore)
             evaluation.state = "completed"
         except asyncio.CancelledError:
             evaluation.state = "cancelled"
