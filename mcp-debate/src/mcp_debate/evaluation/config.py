@@ -76,6 +76,15 @@ class DatasetSpec(BaseModel):
             raise ValueError("path belongs to kind: jsonl")
         return self
 
+    def shown(self) -> dict[str, object]:
+        """The spec as reports show it: fields of other kinds left out, inline entries counted."""
+        shown = self.model_dump(mode="json", exclude={"entries", "answers"})
+        if self.kind == "champ":
+            shown["answers"] = self.answers
+        if self.entries is not None:
+            shown["entries"] = len(self.entries)
+        return shown
+
 
 class FeedbackSpec(BaseModel):
     """Post each item's correctness to mcp-llm (``record_feedback``, by the item's episode id)."""
@@ -199,4 +208,10 @@ def load_config(path: Path) -> EvalConfig:
 
 def digest_text(config: EvalConfig) -> str:
     """The config as canonical JSON: a resumed run must have been started with the same one."""
-    return json.dumps(config.model_dump(mode="json", exclude={"concurrency"}), sort_keys=True)
+    dumped = config.model_dump(mode="json", exclude={"concurrency", "dataset", "feedback"})
+    dumped["dataset"] = config.dataset.shown()
+    if config.dataset.entries is not None:
+        dumped["dataset"]["entries"] = [e.model_dump(mode="json") for e in config.dataset.entries]
+    if config.feedback is not None:  # posting feedback changes no answer, but a run posts it once per item
+        dumped["feedback"] = config.feedback.model_dump(mode="json")
+    return json.dumps(dumped, sort_keys=True)

@@ -191,8 +191,8 @@ async def _debate(
             view = await services.debate("get_debate", {"debate_id": debate_id})
             if view.get("state") not in ("created", "running"):
                 result = await _finished(view)
-    except asyncio.CancelledError:  # the evaluation stops: so does the debate it started
-        with contextlib.suppress(ServiceError, asyncio.CancelledError):
+    except asyncio.CancelledError:  # the evaluation stops: so does the debate it started (best effort)
+        with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.shield(services.debate("cancel_debate", {"debate_id": debate_id}))
         raise
     outcome.answer = result.get("answer")

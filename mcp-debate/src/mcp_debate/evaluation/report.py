@@ -40,7 +40,7 @@ def build(
                 if name == spec.name and record.get("feedback") == "recorded"
             )
     return {
-        "dataset": config.dataset.model_dump(mode="json"),
+        "dataset": config.dataset.shown(),
         "items": len(item_ids),
         "partial": partial or any(m["items"] < len(item_ids) for m in methods),
         "methods": methods,
