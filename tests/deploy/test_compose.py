@@ -35,6 +35,7 @@ CONTAINER_OWN: dict[str, dict[str, str]] = {
         "MCP_PORT": "5002",
         "LLM_SERVICE_URL": "http://mcp-llm:5001",
         "DATABASE_PATH": "/data/debates.db",
+        "EVALUATION_DIR": "/data/evaluations",
         "MCP_ALLOWED_HOSTS": "localhost:*,127.0.0.1:*,mcp-debate:*",
     },
 }

@@ -30,6 +30,7 @@ OWN: dict[str, dict[str, str]] = {
         "LLM_SERVICE_URL": "http://proxy:5001",
         "DATABASE_URL": f"postgresql://mcp_debate:{PASSWORD}@postgres:5432/mcp_debate",
         "DATABASE_PATH": "/tmp/unused.db",
+        "EVALUATION_DIR": "/tmp/evaluations",
         "MCP_ALLOWED_HOSTS": "localhost:*,127.0.0.1:*,proxy:*",
     },
 }

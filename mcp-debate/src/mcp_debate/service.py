@@ -9,6 +9,8 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from mcp_debate import __version__
+from mcp_debate.evaluation.jobs import Evaluations
+from mcp_debate.evaluation.tools import build_evaluation_tools, services_for
 from mcp_debate.http_routes import mirror_routes
 from mcp_debate.llm import LLMServiceClient
 from mcp_debate.llm.client import RetryPolicy
@@ -43,7 +45,9 @@ INSTRUCTIONS = (
     "get_next_turn (one turn) or run_debate (to the end or N turns, each turn reported as progress); "
     "pause_debate / resume_debate / cancel_debate; summarize_debate; export_debate (markdown, json, html, "
     "text). State lives in resources: debates://list, debates://{id}, debates://{id}/messages, "
-    "debates://{id}/participants, debates://{id}/context."
+    "debates://{id}/participants, debates://{id}/context. evaluate runs methods (single, self-consistency, "
+    "vote, judged, rounds) over a dataset and reports accuracy beside tokens; with wait false, follow it "
+    "with get_evaluation and stop it with cancel_evaluation."
 )
 
 
@@ -92,8 +96,16 @@ class DebateService:
             lease_duration=settings.lease_duration,
             lease_heartbeat=settings.lease_heartbeat,
         )
+        debate_tools = build_tools(self.orchestrator)
+        self.evaluations = Evaluations(
+            settings.evaluation_dir,
+            services_for(self.llm, debate_tools),
+            max_running=settings.evaluation_max_running,
+            max_items=settings.evaluation_max_items,
+            keep=settings.evaluation_keep,
+        )
         self.tools = ToolRegistry(
-            with_app(build_tools(self.orchestrator), self.orchestrator),
+            with_app([*debate_tools, *build_evaluation_tools(self.evaluations)], self.orchestrator),
             ToolMetrics(self.metrics_registry, "mcp_debate"),
         )
         self.resources = ResourceRegistry([*build_resources(self.orchestrator), app_resource()])
@@ -113,6 +125,7 @@ class DebateService:
 
     async def stop(self) -> None:
         self.subscriptions.close()
+        await self.evaluations.aclose()
         await self.orchestrator.aclose()
         await self.llm.aclose()
         await self.db.close()

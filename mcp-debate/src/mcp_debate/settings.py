@@ -98,6 +98,25 @@ class DebateSettings(ServiceSettings):
         "(MCP clients give up on a tool call after about a minute).",
     )
 
+    # The evaluate tool.
+    evaluation_dir: Path = Field(
+        default=Path("data/evaluations"),
+        description="Where the evaluate tool writes each evaluation's results and report (a folder per id).",
+    )
+    evaluation_max_running: int = Field(
+        default=2, ge=1, le=64, description="Evaluations one organization may run at once."
+    )
+    evaluation_max_items: int = Field(
+        default=2000, ge=1, le=100_000, description="Most items one evaluation of the evaluate tool may ask."
+    )
+    evaluation_keep: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="Finished evaluations of an organization that get_evaluation still answers for (the "
+        "oldest are forgotten first; their folders stay).",
+    )
+
     # The web page.
     web_session_ttl: float = Field(
         default=28800.0,

@@ -23,6 +23,9 @@ TOOLS = {
     "resume_debate",
     "cancel_debate",
     "deliberate",
+    "evaluate",
+    "get_evaluation",
+    "cancel_evaluation",
 }
 
 

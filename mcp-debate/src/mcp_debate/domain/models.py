@@ -234,6 +234,11 @@ class Ledger(BaseModel):
     total: LedgerLine
 
 
+def episode_of(debate_id: str) -> str:
+    """The episode a debate's calls carry when its creator named none: the debate's id."""
+    return debate_id
+
+
 class Debate(BaseModel):
     """A debate and its participants, in speaking order."""
 
@@ -262,6 +267,11 @@ class Debate(BaseModel):
         description="Each debater's turn with a stance is checked for arguing it (one cheap call).",
     )
     answer_format: AnswerFormat | None = None
+    episode_id: str | None = Field(
+        default=None,
+        description="Sent with every mcp-llm call of the debate: an experiment keeps the whole debate on "
+        "one variant, and feedback may name it (default: the debate id).",
+    )
     budget_usd: float | None = None
     budget_tokens: int | None = None
     phase: Phase = Field(

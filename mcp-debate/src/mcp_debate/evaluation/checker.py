@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
+from mcp_debate.evaluation.symbolic import equivalent, plain
 from mcp_debate.protocols.answers import match_choice, normalize
 
 _NUMBER_IN = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d+)?")
@@ -48,15 +50,24 @@ def choice_of(answer: str, choices: list[str]) -> str | None:
     return None
 
 
-def is_correct(predicted: str | None, expected: str, choices: list[str] | None = None) -> bool:
+def is_correct(
+    predicted: str | None,
+    expected: str,
+    choices: list[str] | None = None,
+    check: Literal["auto", "expression"] = "auto",
+) -> bool:
     """Whether ``predicted`` states ``expected``; no answer is never right."""
     if predicted is None or not predicted.strip():
         return False
+    if check == "expression":
+        return equivalent(predicted, expected)
     if choices:
         right = choice_of(expected, choices)
         return right is not None and choice_of(predicted, choices) == right
     want = number(expected)
     if want is not None:
         got = as_number(predicted)
+        if got is None:
+            got = as_number(plain(predicted))  # $252$, \boxed{252}
         return got is not None and got == want
     return normalize(predicted) == normalize(expected)

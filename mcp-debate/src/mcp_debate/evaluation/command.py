@@ -40,10 +40,11 @@ from mcp_debate.cli.options import DEFAULT_URL
 from mcp_debate.cli.plan import LocalOptions
 from mcp_debate.evaluation import report as reports
 from mcp_debate.evaluation.config import ConfigError, EvalConfig, load_config
-from mcp_debate.evaluation.datasets import DatasetError, Item, arithmetic, jsonl
-from mcp_debate.evaluation.methods import Outcome, Services
+from mcp_debate.evaluation.datasets import DatasetError, Item
+from mcp_debate.evaluation.methods import Outcome, Services, mcp_caller
 from mcp_debate.evaluation.progress import Progress
 from mcp_debate.evaluation.runner import ResultsFolder, ResumeError, StoppedAtError, read_results, run
+from mcp_debate.evaluation.sources import dataset
 from mcp_shared.logging import configure_logging
 
 DEFAULT_LLM_URL = "http://localhost:5001/mcp"
@@ -103,14 +104,6 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return code
 
 
-def dataset(config: EvalConfig) -> list[Item]:
-    spec = config.dataset
-    if spec.kind == "arithmetic":
-        return arithmetic(spec.items, spec.seed)
-    assert spec.path is not None
-    return jsonl(spec.path, spec.items)
-
-
 def write_reports(
     config: EvalConfig, items: list[Item], results: ResultsFolder, *, partial: bool
 ) -> dict[str, Any]:
@@ -149,7 +142,8 @@ async def _evaluate(
             def stop(outcome: Outcome) -> bool:
                 return args.replay is not None and "replay miss" in (outcome.error or "")
 
-            await interrupts.race(run(config, items, Services(llm, debate), results, progress.update, stop))
+            services = Services(mcp_caller(llm, "mcp-llm"), mcp_caller(debate, "mcp-debate"))
+            await interrupts.race(run(config, items, services, results, progress.update, stop))
     except BaseException as exc:  # the SDK and task groups wrap failures in exception groups
         raise _as_cli_error(exc) from None
     finally:

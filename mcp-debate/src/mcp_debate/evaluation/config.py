@@ -25,24 +25,76 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from mcp_debate.domain.models import LLMConfig
 
+DatasetKind = Literal["arithmetic", "jsonl", "items", "gsm_symbolic", "basic_arithmetic", "champ"]
+MAX_ENTRIES = 5000
 MethodKind = Literal["single", "self-consistency", "vote", "judged", "rounds"]
 DEBATES: tuple[MethodKind, ...] = ("vote", "judged", "rounds")
 MAX_K = 64
 
 
+class Entry(BaseModel):
+    """One question given inline (the ``evaluate`` tool reads no files)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=4000)
+    answer: str | int | float
+    choices: list[str] | None = Field(default=None, min_length=2, max_length=26)
+    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
 class DatasetSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["arithmetic", "jsonl"] = "arithmetic"
-    items: int = Field(default=50, ge=1, le=100_000, description="How many items (a JSONL file: at most).")
-    seed: int = Field(default=0, ge=0, le=2**32, description="Seed of the arithmetic generator.")
+    kind: DatasetKind = "arithmetic"
+    items: int = Field(
+        default=50, ge=1, le=100_000, description="How many items (a JSONL file, CHAMP: at most)."
+    )
+    seed: int = Field(default=0, ge=0, le=2**32, description="Seed of a generator.")
     path: Path | None = Field(default=None, description="The JSONL file (relative to the config file).")
+    answers: Literal["checkable", "all"] = Field(
+        default="checkable",
+        description="champ: only problems whose answer is a number, yes/no or a formula (all: every one, "
+        "free-text answers compared as text).",
+    )
+
+    entries: list[Entry] | None = Field(
+        default=None,
+        max_length=MAX_ENTRIES,
+        description="items: the questions themselves, [{question, answer, choices?, id?}].",
+    )
 
     @model_validator(mode="after")
-    def _path_for_jsonl(self) -> DatasetSpec:
+    def _source(self) -> DatasetSpec:
         if self.kind == "jsonl" and self.path is None:
             raise ValueError("a jsonl dataset needs path")
+        if self.kind == "items" and not self.entries:
+            raise ValueError("an items dataset needs entries (at least one)")
+        if self.kind != "items" and self.entries is not None:
+            raise ValueError("entries belong to kind: items")
+        if self.kind != "jsonl" and self.path is not None:
+            raise ValueError("path belongs to kind: jsonl")
         return self
+
+    def shown(self) -> dict[str, object]:
+        """The spec as reports show it: fields of other kinds left out, inline entries counted."""
+        shown = self.model_dump(mode="json", exclude={"entries", "answers"})
+        if self.kind == "champ":
+            shown["answers"] = self.answers
+        if self.entries is not None:
+            shown["entries"] = len(self.entries)
+        return shown
+
+
+class FeedbackSpec(BaseModel):
+    """Post each item's correctness to mcp-llm (``record_feedback``, by the item's episode id)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: str = Field(
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="A boolean metric declared in mcp-llm's experiments file (e.g. correct).",
+    )
 
 
 class MethodSpec(BaseModel):
@@ -94,6 +146,11 @@ class EvalConfig(BaseModel):
     dataset: DatasetSpec = Field(default_factory=DatasetSpec)
     methods: list[MethodSpec] = Field(min_length=1, max_length=12)
     concurrency: int = Field(default=2, ge=1, le=32, description="Items in flight at once, per method.")
+    feedback: FeedbackSpec | None = Field(
+        default=None,
+        description="Post each item's correctness as feedback on mcp-llm, so an experiment whose variants "
+        "the methods address (model experiment/<name>) learns which configuration wins.",
+    )
 
     @model_validator(mode="after")
     def _references(self) -> EvalConfig:
@@ -151,4 +208,10 @@ def load_config(path: Path) -> EvalConfig:
 
 def digest_text(config: EvalConfig) -> str:
     """The config as canonical JSON: a resumed run must have been started with the same one."""
-    return json.dumps(config.model_dump(mode="json", exclude={"concurrency"}), sort_keys=True)
+    dumped = config.model_dump(mode="json", exclude={"concurrency", "dataset", "feedback"})
+    dumped["dataset"] = config.dataset.shown()
+    if config.dataset.entries is not None:
+        dumped["dataset"]["entries"] = [e.model_dump(mode="json") for e in config.dataset.entries]
+    if config.feedback is not None:  # posting feedback changes no answer, but a run posts it once per item
+        dumped["feedback"] = config.feedback.model_dump(mode="json")
+    return json.dumps(dumped, sort_keys=True)

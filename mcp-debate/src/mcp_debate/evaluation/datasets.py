@@ -15,6 +15,7 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 MAX_ITEMS = 100_000
 MAX_QUESTION = 4000
@@ -26,6 +27,8 @@ class Item:
     question: str
     answer: str
     choices: list[str] | None = None
+    check: Literal["auto", "expression"] = "auto"
+    """``expression``: the answer is a formula, compared by value (:mod:`.symbolic`)."""
 
 
 class DatasetError(ValueError):
@@ -49,29 +52,40 @@ def jsonl(path: Path, limit: int | None = None) -> list[Item]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise DatasetError(f"{path}: cannot read ({exc})") from None
-    items: list[Item] = []
-    seen: set[str] = set()
+    parsed: list[tuple[int, object]] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        if len(items) >= (limit or MAX_ITEMS):
+        if len(parsed) >= (limit or MAX_ITEMS):
             break
-        item = _item(path, number, line)
+        try:
+            parsed.append((number, json.loads(line)))
+        except ValueError as exc:
+            raise DatasetError(f"{path}:{number}: not JSON ({exc})") from None
+    return _items(str(path), parsed, ":")
+
+
+def objects(where: str, entries: list[dict[str, object]]) -> list[Item]:
+    """Items from objects already parsed (the ``evaluate`` tool's inline entries)."""
+    return _items(where, list(enumerate(entries, 1)), "")
+
+
+def _items(where: str, entries: list[tuple[int, object]], separator: str) -> list[Item]:
+    items: list[Item] = []
+    seen: set[str] = set()
+    for number, entry in entries:
+        at = f"{where}:{number}" if separator else f"{where}[{number - 1}]"
+        item = _item(at, number, entry)
         if item.id in seen:
-            raise DatasetError(f"{path}:{number}: id: {item.id!r} appears twice")
+            raise DatasetError(f"{at}: id: {item.id!r} appears twice")
         seen.add(item.id)
         items.append(item)
     if not items:
-        raise DatasetError(f"{path}: no items")
+        raise DatasetError(f"{where}: no items")
     return items
 
 
-def _item(path: Path, number: int, line: str) -> Item:
-    where = f"{path}:{number}"
-    try:
-        entry = json.loads(line)
-    except ValueError as exc:
-        raise DatasetError(f"{where}: not JSON ({exc})") from None
+def _item(where: str, number: int, entry: object) -> Item:
     if not isinstance(entry, dict):
         raise DatasetError(f"{where}: expected an object with question and answer")
     question, answer = entry.get("question"), entry.get("answer")

@@ -9,11 +9,12 @@ the next, and a model that varies with the asker (the mock's ``mock-math-<p>``) 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mcp import Client
 
@@ -27,6 +28,7 @@ from mcp_debate.protocols.answers import extract, normalize
 from mcp_shared.errors import ServiceError
 
 POLL_SECONDS = 0.5
+FIRST_POLL_SECONDS = 0.05
 INSTRUCTION = "Answer the question. Think briefly, then end with a line 'Final answer: <answer>'."
 
 
@@ -47,23 +49,39 @@ class Outcome:
     """The answers of self-consistency's samples, or of a debate's ballots."""
     flips: dict[str, int] | None = None
     """Multi-round debates: wrong_to_right, right_to_wrong, stayed_right, stayed_wrong (per debater)."""
+    feedback: str | None = None
+    """With ``feedback`` in the config: ``recorded`` once mcp-llm took the correctness, else why not."""
 
     def record(self) -> dict[str, Any]:
         return asdict(self)
 
 
+class ToolCaller(Protocol):
+    """One service's tools: call one by name, get its structured result; a tool error is raised as its
+    :class:`ServiceError`. Over MCP for the command line, in process for the ``evaluate`` tool."""
+
+    async def __call__(self, tool: str, args: dict[str, Any]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
 class Services:
-    """Open MCP clients of mcp-llm and mcp-debate; a tool error comes out as its :class:`ServiceError`."""
+    llm: ToolCaller
+    debate: ToolCaller
+    deliberate_waits: bool = True
+    """Let ``deliberate`` wait for the verdict (one call over MCP); False starts the debate and polls,
+    so its id is known from the start and a cancelled item cancels its debate too."""
 
-    def __init__(self, llm: Client, debate: Client) -> None:
-        self.llm = llm
-        self.debate = debate
 
-    async def call(self, client: Client, tool: str, args: dict[str, Any], service: str) -> dict[str, Any]:
+def mcp_caller(client: Client, service: str) -> ToolCaller:
+    """The tools of the service ``client`` is connected to."""
+
+    async def call(tool: str, args: dict[str, Any]) -> dict[str, Any]:
         result = await client.call_tool(tool, args)
         if result.is_error:
             raise from_tool_error(result, service)
         return dict(result.structured_content or {})
+
+    return call
 
 
 def question_text(item: Item) -> str:
@@ -77,27 +95,34 @@ def _format(item: Item) -> AnswerFormat | None:
     return AnswerFormat(choices=item.choices) if item.choices else None
 
 
-async def run_item(services: Services, method: MethodSpec, item: Item, k: int | None = None) -> Outcome:
-    """``method`` on ``item`` (``k``: self-consistency's resolved sample count); failures become ``error``."""
+async def run_item(
+    services: Services, method: MethodSpec, item: Item, k: int | None = None, episode: str | None = None
+) -> Outcome:
+    """``method`` on ``item`` (``k``: self-consistency's resolved sample count); failures become ``error``.
+
+    Every mcp-llm call of the item carries ``episode`` when given, so an mcp-llm experiment puts the
+    whole item (all samples, the whole debate) on one variant.
+    """
     outcome = Outcome(method.name, item.id)
     started = time.perf_counter()
     try:
         if method.kind == "single":
             assert method.model is not None
-            await _sample(services, method.model, item, "Solver", outcome)
+            await _sample(services, method.model, item, "Solver", outcome, episode)
             outcome.answer = outcome.samples[0]
         elif method.kind == "self-consistency":
             assert method.model is not None
             assert k is not None
             for i in range(1, k + 1):
-                await _sample(services, method.model, item, f"Solver {i}", outcome)
+                await _sample(services, method.model, item, f"Solver {i}", outcome, episode)
             outcome.answer = majority(outcome.samples)
         else:
-            await _debate(services, method, item, outcome)
+            await _debate(services, method, item, outcome, episode)
     except ServiceError as error:
         outcome.error = f"{error.error_type}: {error.message}"[:500]
     outcome.seconds = round(time.perf_counter() - started, 3)
-    outcome.correct = outcome.error is None and is_correct(outcome.answer, item.answer, item.choices)
+    right = is_correct(outcome.answer, item.answer, item.choices, item.check)
+    outcome.correct = outcome.error is None and right
     return outcome
 
 
@@ -111,7 +136,9 @@ def majority(answers: list[str | None]) -> str | None:
     return next(a for a in given if counts[normalize(a)] == top)
 
 
-async def _sample(services: Services, model: LLMConfig, item: Item, name: str, outcome: Outcome) -> None:
+async def _sample(
+    services: Services, model: LLMConfig, item: Item, name: str, outcome: Outcome, episode: str | None
+) -> None:
     system = f"You are {name}. {INSTRUCTION}"
     if model.system_prompt:
         system = f"{system}\n{model.system_prompt}"
@@ -123,7 +150,9 @@ async def _sample(services: Services, model: LLMConfig, item: Item, name: str, o
     }
     if model.model:
         args["model"] = model.model
-    reply = await services.call(services.llm, "complete", args, "mcp-llm")
+    if episode is not None:
+        args["episode_id"] = episode
+    reply = await services.llm("complete", args)
     usage = reply.get("usage") or {}
     outcome.tokens += int(usage.get("input_tokens", 0)) + int(usage.get("output_tokens", 0))
     outcome.cost_usd += float(reply.get("cost_usd", 0.0))
@@ -131,7 +160,9 @@ async def _sample(services: Services, model: LLMConfig, item: Item, name: str, o
     outcome.samples.append(extract(str(reply.get("content", "")), _format(item)))
 
 
-async def _debate(services: Services, method: MethodSpec, item: Item, outcome: Outcome) -> None:
+async def _debate(
+    services: Services, method: MethodSpec, item: Item, outcome: Outcome, episode: str | None
+) -> None:
     panel = [
         {"name": f"Panelist {i}", "llm_config": config.model_dump(exclude_none=True)}
         for i, config in enumerate(method.panel or [], 1)
@@ -142,19 +173,28 @@ async def _debate(services: Services, method: MethodSpec, item: Item, outcome: O
         "protocol": method.kind,
         "rounds": method.rounds,
         "stop_on_consensus": method.stop_on_consensus,
-        "wait": True,
+        "wait": services.deliberate_waits,
     }
     if method.judge is not None:
         args["judge"] = method.judge.model_dump(exclude_none=True)
     if item.choices:
         args["answer_choices"] = item.choices
-    result = await services.call(services.debate, "deliberate", args, "mcp-debate")
+    if episode is not None:
+        args["episode_id"] = episode
+    result = await services.debate("deliberate", args)
     debate_id = str(result["debate_id"])
-    while result.get("running"):
-        await asyncio.sleep(POLL_SECONDS)
-        view = await services.call(services.debate, "get_debate", {"debate_id": debate_id}, "mcp-debate")
-        if view.get("state") not in ("created", "running"):
-            result = await _finished(view)
+    pause = FIRST_POLL_SECONDS
+    try:
+        while result.get("running"):
+            await asyncio.sleep(pause)
+            pause = min(POLL_SECONDS, pause * 2)
+            view = await services.debate("get_debate", {"debate_id": debate_id})
+            if view.get("state") not in ("created", "running"):
+                result = await _finished(view)
+    except asyncio.CancelledError:  # the evaluation stops: so does the debate it started (best effort)
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.shield(services.debate("cancel_debate", {"debate_id": debate_id}))
+        raise
     outcome.answer = result.get("answer")
     outcome.tokens = int(result.get("tokens", 0))
     outcome.cost_usd = float(result.get("cost_usd", 0.0))
@@ -164,9 +204,7 @@ async def _debate(services: Services, method: MethodSpec, item: Item, outcome: O
     if result.get("state") == "failed":
         outcome.error = f"debate {debate_id} failed: {result.get('stopped_reason')}"
     if method.rounds > 1:
-        exported = await services.call(
-            services.debate, "export_debate", {"debate_id": debate_id, "format": "json"}, "mcp-debate"
-        )
+        exported = await services.debate("export_debate", {"debate_id": debate_id, "format": "json"})
         outcome.flips = flips(json.loads(str(exported.get("content", "{}"))), item)
 
 
@@ -196,7 +234,8 @@ def flips(export: dict[str, Any], item: Item) -> dict[str, int]:
         speaker = str(message.get("speaker"))
         if not speaker.startswith("Panelist "):
             continue
-        right = is_correct(extract(str(message.get("content", "")), _format(item)), item.answer, item.choices)
+        said = extract(str(message.get("content", "")), _format(item))
+        right = is_correct(said, item.answer, item.choices, item.check)
         first.setdefault(speaker, right)
         last[speaker] = right
     counts = {"wrong_to_right": 0, "right_to_wrong": 0, "stayed_right": 0, "stayed_wrong": 0}

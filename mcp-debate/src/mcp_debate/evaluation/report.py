@@ -32,8 +32,15 @@ def build(
         if record["item"] in wanted:
             latest[(record["method"], record["item"])] = record
     methods = [_method(spec, latest, item_ids, matched) for spec in config.methods]
+    if config.feedback is not None:  # how many items' correctness mcp-llm took, per method
+        for spec, shown in zip(config.methods, methods, strict=True):
+            shown["feedback"] = sum(
+                1
+                for (name, _), record in latest.items()
+                if name == spec.name and record.get("feedback") == "recorded"
+            )
     return {
-        "dataset": config.dataset.model_dump(mode="json"),
+        "dataset": config.dataset.shown(),
         "items": len(item_ids),
         "partial": partial or any(m["items"] < len(item_ids) for m in methods),
         "methods": methods,

@@ -10,18 +10,22 @@ and the single method it measures one call by; its ``k`` is written down once, s
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mcp_debate.evaluation.config import EvalConfig, MethodSpec, digest_text
+from mcp_debate.evaluation.config import EvalConfig, FeedbackSpec, MethodSpec, digest_text
 from mcp_debate.evaluation.datasets import Item
 from mcp_debate.evaluation.methods import Outcome, Services, run_item
+from mcp_shared.errors import ServiceError
 
 RESULTS = "results.jsonl"
 CONFIG = "config.json"
 MATCHED = "matched.json"
+RUN = "run.json"
 
 
 class ResumeError(ValueError):
@@ -48,6 +52,11 @@ class ResultsFolder:
         self.matched: dict[str, int] = (
             json.loads((folder / MATCHED).read_text(encoding="utf-8")) if (folder / MATCHED).exists() else {}
         )
+        run = folder / RUN
+        if not run.exists():
+            run.write_text(json.dumps({"run_id": uuid.uuid4().hex[:16]}), encoding="utf-8")
+        self.run_id: str = str(json.loads(run.read_text(encoding="utf-8"))["run_id"])
+        """Names this evaluation's episodes on mcp-llm; a resumed run keeps it."""
 
     def add(self, outcome: Outcome) -> None:
         record = outcome.record()
@@ -132,22 +141,47 @@ async def run(
         workers = max(1, min(config.concurrency, queue.qsize()))
         async with asyncio.TaskGroup() as group:
             for _ in range(workers):
-                group.create_task(_drain(queue, services, results, on_outcome, stop_on_error))
+                group.create_task(
+                    _drain(queue, services, results, config.feedback, on_outcome, stop_on_error)
+                )
+
+
+def episode_id(run_id: str, method: str, item: str) -> str:
+    """The episode of one method on one item: every mcp-llm call it makes carries it.
+
+    Item ids come from the user's files, so they are hashed into episode-id characters.
+    """
+    digest = hashlib.sha256(f"{method}\n{item}".encode()).hexdigest()[:16]
+    return f"eval:{run_id}:{digest}"
+
+
+async def post_feedback(services: Services, spec: FeedbackSpec, episode: str, correct: bool) -> str:
+    """``recorded``, or why mcp-llm did not take it (the item's result stands either way)."""
+    try:
+        args = {"episode_id": episode, "metric": spec.metric, "value": correct}
+        await services.llm("record_feedback", args)
+    except ServiceError as error:
+        return f"{error.error_type}: {error.message}"[:300]
+    return "recorded"
 
 
 async def _drain(
     queue: asyncio.Queue[tuple[MethodSpec, int | None, Item]],
     services: Services,
     results: ResultsFolder,
+    feedback: FeedbackSpec | None,
     on_outcome: OnOutcome,
     stop_on_error: Callable[[Outcome], bool],
 ) -> None:
     """One worker: (method, item) pairs off the queue until it is empty."""
     while not queue.empty():
         method, k, item = queue.get_nowait()
-        outcome = await run_item(services, method, item, k)
+        episode = episode_id(results.run_id, method.name, item.id)
+        outcome = await run_item(services, method, item, k, episode)
         if outcome.error is not None and stop_on_error(outcome):
             raise StoppedAtError(outcome)
+        if feedback is not None and outcome.error is None:
+            outcome.feedback = await post_feedback(services, feedback, episode, outcome.correct)
         results.add(outcome)
         on_outcome(outcome)
 

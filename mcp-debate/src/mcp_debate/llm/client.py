@@ -94,6 +94,8 @@ class LLMServiceClient:
         args["messages"] = [m.model_dump() for m in request.messages]
         if scope.organization is not None:
             args.setdefault("organization_id", scope.organization)
+        if scope.episode is not None:
+            args.setdefault("episode_id", scope.episode)
         if on_delta is None:
             payload = await self._tool("complete", args, scope)
         else:
@@ -102,6 +104,13 @@ class LLMServiceClient:
             return CompletionResponse.model_validate(payload)
         except ValueError as exc:
             raise scoped(InternalError(f"mcp-llm returned an unexpected result: {exc}"), scope) from None
+
+    async def call_tool(self, tool: str, args: dict[str, Any], scope: CallScope) -> dict[str, Any]:
+        """Any mcp-llm tool by name (the evaluate tool's calls: complete, record_feedback), billed and
+        rated for the scope's organization."""
+        if scope.organization is not None:
+            args = {**args, "organization_id": scope.organization}
+        return await self._tool(tool, args, scope)
 
     async def list_models(self, provider: str | None, scope: CallScope) -> dict[str, Any]:
         """mcp-llm's ``list_models`` for one provider, or for every provider when ``provider`` is None."""

@@ -37,6 +37,8 @@ class CallScope:
     extra: dict[str, Any] = field(default_factory=dict)
     organization: str | None = None
     """The debate's organization: mcp-llm bills the call to it (when mcp-debate's key may act for others)."""
+    episode: str | None = None
+    """The debate's episode id, sent with the call: an mcp-llm experiment keeps the episode on one variant."""
 
     def describe(self) -> str:
         parts = []

@@ -14,7 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mcp_debate.context.prompts import normalize_rules
 from mcp_debate.domain.clock import utc_now
-from mcp_debate.domain.models import Debate, LLMConfig, Participant, ParticipantSpec, Visibility, VisibleText
+from mcp_debate.domain.models import (
+    Debate,
+    LLMConfig,
+    Participant,
+    ParticipantSpec,
+    Visibility,
+    VisibleText,
+    episode_of,
+)
 from mcp_debate.domain.schedule import ProtocolName
 from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import MAX_CHOICES, MAX_PATTERN, AnswerFormat
@@ -23,8 +31,11 @@ from mcp_debate.protocols.answers import check_pattern
 from mcp_debate.store import Database
 from mcp_debate.store import debates as debate_rows
 from mcp_shared.errors import InvalidRequestError
+from mcp_shared.identifiers import EpisodeId
 
 MIN_INPUT_TOKENS = 256
+EXPERIMENT_PREFIX = "experiment/"
+"""A model ``experiment/<name>`` joins an mcp-llm experiment: its variant chooses the model per episode."""
 STRUCTURED_TEMPERATURE = 0.2
 """Judges' and moderators' temperature unless their llm_config sets one: JSON holds up better cold."""
 DEFAULT_VISIBILITY: dict[ProtocolName, Visibility] = {
@@ -89,6 +100,11 @@ class CreateDebateArgs(BaseModel):
         min_length=2,
         max_length=MAX_CHOICES,
         description="The answers allowed; anything else counts as no answer.",
+    )
+    episode_id: EpisodeId | None = Field(
+        default=None,
+        description="Sent with every mcp-llm call of the debate, so an mcp-llm experiment keeps the whole "
+        "debate on one variant and record_feedback can rate it (default: the debate id).",
     )
     budget_usd: float | None = Field(
         default=None, gt=0, le=1_000_000, description="Most the debate may cost, in USD (list prices)."
@@ -207,6 +223,10 @@ class _Targets:
         if not model:
             problems.add(f"{field}.model", f"provider '{key}' has no default model: name one")
             return None
+        if model.startswith(EXPERIMENT_PREFIX):
+            # mcp-llm puts each call into the experiment's variant (its model, window and prices); the
+            # provider named here is not the one that answers.
+            return Target(key, model, None, None, None)
         listing = self.listings[key]
         entry = next((m for m in listing["models"] if m["id"] == model), None)
         # The catalog informs, it does not gate; only a vendor's live list can say a model is not served.
@@ -294,8 +314,9 @@ async def create_debate(
     _check_room(participants, margin, problems)
     problems.raise_if_any()
     now = utc_now()
+    debate_id = "deb_" + uuid.uuid4().hex[:20]
     debate = Debate(
-        id="deb_" + uuid.uuid4().hex[:20],
+        id=debate_id,
         name=args.name,
         topic=args.topic,
         rules=normalize_rules(args.rules),
@@ -309,6 +330,7 @@ async def create_debate(
         stop_on_consensus=args.stop_on_consensus,
         stance_check=args.stance_check,
         answer_format=answer_format(args),
+        episode_id=args.episode_id or episode_of(debate_id),
         budget_usd=args.budget_usd,
         budget_tokens=args.budget_tokens,
         created_at=now,

@@ -70,6 +70,7 @@ class DebateSummaries:
                 writer.model,
                 purpose="debate summary",
                 organization=debate.organization_id,
+                episode=debate.episode_id,
             ),
             kind="debate",
         )

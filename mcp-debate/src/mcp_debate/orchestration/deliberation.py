@@ -25,6 +25,7 @@ from mcp_debate.llm import CallScope, LLMServiceClient
 from mcp_debate.orchestration.creation import CreateDebateArgs
 from mcp_debate.orchestration.queries import Queries
 from mcp_shared.errors import InvalidRequestError
+from mcp_shared.identifiers import EpisodeId
 
 MIN_PANEL = 3
 MAX_PANEL = 10
@@ -66,6 +67,11 @@ class DeliberateArgs(BaseModel):
     answer_pattern: str | None = Field(default=None, min_length=1, max_length=MAX_PATTERN)
     budget_usd: float | None = Field(default=None, gt=0, le=1_000_000)
     budget_tokens: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    episode_id: EpisodeId | None = Field(
+        default=None,
+        description="Sent with every mcp-llm call of the panel's debate (default: the debate id): an "
+        "mcp-llm experiment keeps the panel on one variant, and feedback may name the episode.",
+    )
     wait: bool = Field(
         default=True,
         description="Wait for the verdict (at most DELIBERATE_MAX_WAIT seconds); false returns the debate id "
@@ -121,6 +127,7 @@ async def debate_arguments(args: DeliberateArgs, llm: LLMServiceClient) -> Creat
         answer_pattern=args.answer_pattern,
         budget_usd=args.budget_usd,
         budget_tokens=args.budget_tokens,
+        episode_id=args.episode_id,
     )
 
 

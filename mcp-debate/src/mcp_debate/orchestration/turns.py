@@ -182,7 +182,14 @@ class TurnRunner:
         history = visible(debate, me, history, step.round)
         if debate.state is DebateState.CREATED:
             debate = debate.model_copy(update={"state": await self._start(debate_id)})
-        scope = CallScope(debate.id, me.name, me.provider, me.model, organization=debate.organization_id)
+        scope = CallScope(
+            debate.id,
+            me.name,
+            me.provider,
+            me.model,
+            organization=debate.organization_id,
+            episode=debate.episode_id,
+        )
         try:
             ready, counted, summary_seconds = await self.assembler.assemble(
                 debate, me, summary, history, scope

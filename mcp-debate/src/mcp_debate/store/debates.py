@@ -10,7 +10,15 @@ from pydantic import TypeAdapter
 
 from mcp_debate.domain import schedule
 from mcp_debate.domain.clock import utc_now
-from mcp_debate.domain.models import Debate, DebateListItem, EndReason, LLMConfig, Participant, StoppedReason
+from mcp_debate.domain.models import (
+    Debate,
+    DebateListItem,
+    EndReason,
+    LLMConfig,
+    Participant,
+    StoppedReason,
+    episode_of,
+)
 from mcp_debate.domain.states import DebateState
 from mcp_debate.domain.verdict import AnswerFormat, Ballot, Verdict
 from mcp_debate.store.changes import note
@@ -19,7 +27,7 @@ from mcp_debate.store.connection import Connection, Dialect, Row, row, rows, sca
 _DEBATE_COLUMNS = (
     "id, name, topic, rules, max_rounds, state, turns_taken, run_target, last_error, summarizer, "
     "organization_id, protocol, visibility, stop_on_consensus, answer_format, budget_usd, budget_tokens, "
-    "phase, end_reason, verdict, ballots, created_at, updated_at, stance_check"
+    "phase, end_reason, verdict, ballots, created_at, updated_at, stance_check, episode_id"
 )
 _PARTICIPANT_COLUMNS = (
     "position, name, stance, provider, model, system_prompt, temperature, max_tokens, max_output_tokens, "
@@ -65,6 +73,7 @@ async def insert(conn: Connection, debate: Debate) -> None:
             debate.created_at,
             debate.updated_at,
             int(debate.stance_check),
+            debate.episode_id,
         ),
     )
     await conn.executemany(
@@ -120,6 +129,7 @@ def _debate(row: Row, participants: list[Participant]) -> Debate:
         visibility=row["visibility"],
         stop_on_consensus=bool(row["stop_on_consensus"]),
         stance_check=bool(row["stance_check"]),
+        episode_id=row["episode_id"] or episode_of(row["id"]),
         answer_format=AnswerFormat.model_validate_json(row["answer_format"])
         if row["answer_format"]
         else None,

@@ -204,7 +204,13 @@ _V5 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
+_V6 = Migration(
+    6,
+    "episode ids: every mcp-llm call of a debate names its episode (experiments keep it on one variant)",
+    ("ALTER TABLE debates ADD COLUMN episode_id TEXT",),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
