@@ -188,9 +188,14 @@ class OpenAIChatProvider(LLMProvider):
             body = {**self._arguments(request), "stream": True, "stream_options": {"include_usage": True}}
             async with self._post(body) as response:
                 try:
+                    done = False
                     async for data in _sse_data(response):
-                        if data.startswith(b"[DONE]"):
-                            break
+                        # After [DONE] the rest of the body is read and dropped, as the SDK does on
+                        # HTTP/1.1: a response closed unread closes its connection instead of
+                        # returning it to the pool (a new connection, and cyclic garbage, per stream).
+                        if done or data.startswith(b"[DONE]"):
+                            done = True
+                            continue
                         chunk = json.loads(data)
                         error = _stream_error(chunk, response.request)
                         if error is not None:
