@@ -6,7 +6,8 @@ waiting and other processes on a busy machine are not counted), sends warm-up ca
 ``--calls`` calls at concurrency 1 on one path (SIGUSR1 starts the profiler, SIGUSR2 writes it) and
 prints the self time of every function, summed per library, in milliseconds per call. For
 ``--path mcp`` the official MCP client that sends the calls runs under a second profiler in this
-process, so the client's share is printed beside the server's. The profiler slows everything down several times over: read the shares, not the totals.
+process, so the client's share is printed beside the server's. The profiler slows everything down
+several times over: read the shares, not the totals.
 
     uv run python -m bench.profile_calls --path v1      # /v1/chat/completions
     uv run python -m bench.profile_calls --path tools   # POST /tools/complete
