@@ -42,13 +42,13 @@ LIBRARIES = (
     ("MCP SDK", ("/mcp/", "/mcp_types/")),
     ("OpenAI SDK", ("/openai/",)),
     ("httpx2 / httpcore", ("/httpx2/", "/httpcore", "/h11/")),
+    ("aiohttp", ("/aiohttp/", "/yarl/", "/multidict/", "/propcache/")),
     ("starlette / sse", ("/starlette/", "/sse_starlette/")),
     ("uvicorn / httptools", ("/uvicorn/", "/httptools/")),
     ("pydantic", ("/pydantic/", "/pydantic_core/")),
     ("anyio", ("/anyio/",)),
     ("prometheus", ("/prometheus_client/",)),
     ("tenacity", ("/tenacity/",)),
-    ("asyncio / stdlib", ("/lib/python3",)),
 )
 
 
@@ -58,7 +58,9 @@ def library_of(filename: str) -> str:
     for name, markers in LIBRARIES:
         if any(marker in filename for marker in markers):
             return name
-    return "other"
+    if "/site-packages/" in filename:
+        return "other"
+    return "asyncio / stdlib"
 
 
 def per_library(stats: pstats.Stats, calls: int) -> dict[str, float]:
