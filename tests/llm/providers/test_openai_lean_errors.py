@@ -9,6 +9,7 @@ body underneath. Statuses come with OpenAI's documented error bodies; 429 and 50
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -151,3 +152,21 @@ async def test_a_cut_stream_is_the_one_the_sdk_gives(
     ours, sdks = summary(await lean(provider, True)), summary(await through_sdk(provider, True))
     assert ours == sdks
     assert ours["error_type"].value == "provider_unavailable"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"message": "The server had an error while processing your request.", "type": "server_error"},
+        {"message": "This model's maximum context length is 8192 tokens.", "code": "context_length_exceeded"},
+    ],
+    ids=["server-error", "context-length"],
+)
+async def test_an_error_event_mid_stream_is_the_one_the_sdk_gives(
+    provider: OpenAIChatProvider, openai_script: Script, error: dict[str, Any]
+) -> None:
+    frames = [*wire.stream_frames(["One"])[:2], f"data: {json.dumps({'error': error})}\n\n"]
+    openai_script.push(wire.CHAT, Reply(stream=frames), Reply(stream=frames))
+    ours, sdks = summary(await lean(provider, True)), summary(await through_sdk(provider, True))
+    assert ours == sdks
+    assert ours["sdk_body"] == error

@@ -17,7 +17,7 @@ listing still goes through the SDK.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -62,15 +62,16 @@ def usage_from_openai(usage: Any) -> Usage | None:
     )
 
 
-def _stream_error(data: Any, request: httpx2.Request) -> openai.APIError | None:
-    """An ``{"error": ...}`` event mid-stream, as the SDK's stream reader raises it."""
+def _stream_error(data: Any, request: Callable[[], httpx2.Request]) -> openai.APIError | None:
+    """An ``{"error": ...}`` event mid-stream, as the SDK's stream reader raises it (the request it
+    carries is built only then)."""
     if not isinstance(data, dict) or not data.get("error"):
         return None
     error = data["error"]
     message = error.get("message") if isinstance(error, dict) else None
     if not message or not isinstance(message, str):
         message = "An error occurred during streaming"
-    return openai.APIError(message=message, request=request, body=error)
+    return openai.APIError(message=message, request=request(), body=error)
 
 
 async def _sse_data(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
@@ -191,7 +192,7 @@ class OpenAIChatProvider(LLMProvider):
                             done = True
                             continue
                         chunk = json.loads(data)
-                        error = _stream_error(chunk, self.wire.sdk_request())
+                        error = _stream_error(chunk, self.wire.sdk_request)
                         if error is not None:
                             raise error
                         if chunk.get("usage") is not None:
