@@ -71,8 +71,11 @@ def per_library(stats: pstats.Stats, calls: int) -> dict[str, float]:
     return {name: seconds * 1000 / calls for name, seconds in totals.items()}
 
 
-def top_functions(stats: pstats.Stats, calls: int, count: int = 15) -> list[str]:
-    rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:count]  # type: ignore[attr-defined]
+def top_functions(stats: pstats.Stats, calls: int, count: int = 15, library: str | None = None) -> list[str]:
+    rows = sorted(
+        (item for item in stats.stats.items() if library is None or library_of(item[0][0]) == library),  # type: ignore[attr-defined]
+        key=lambda item: -item[1][2],
+    )[:count]
     return [
         f"  {tottime * 1000 / calls:7.3f} ms  {Path(filename).name}:{line} {name}"
         for (filename, line, name), (_cc, _nc, tottime, _ct, _callers) in rows
@@ -87,6 +90,8 @@ def print_table(title: str, stats: pstats.Stats, calls: int) -> None:
         print(f"  {name:24} {ms:7.3f} ms  {100 * ms / total:5.1f} %")
     print("  top functions (self time):")
     print("\n".join(top_functions(stats, calls)))
+    print("  top functions of mcp-llm (self time):")
+    print("\n".join(top_functions(stats, calls, 10, "mcp-llm (ours)")))
 
 
 def serve_profiled(out: str, argv: list[str]) -> None:
