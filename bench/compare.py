@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.gateway_overhead import HOST, free_port, mcp_load, raw_caller, start, wait_for_port
+from bench.gateway_overhead import HOST, free_port, mcp_load, raw_caller, start, wait_for_port, warm_bytecode
 from bench.load import Result, StreamingConnection, post_request, run_load
 
 RESULTS = Path(__file__).parent / "results" / "compare.json"
@@ -257,6 +257,7 @@ def main() -> None:
     except ImportError:
         pass
 
+    load_before = os.getloadavg()
     upstream_port = free_port()
     upstream = start([sys.executable, "-m", "bench.fake_upstream", "--port", str(upstream_port)])
     wait_for_port(upstream_port)
@@ -276,6 +277,7 @@ def main() -> None:
             CACHE_ENABLED="false",
         )
         port = free_port()
+        warm_bytecode(sys.executable, "mcp_llm.__main__", env)
         gateway, started = start_timed(
             [sys.executable, "-m", "mcp_llm", "--port", str(port)], env, "/healthz", port
         )
@@ -367,6 +369,8 @@ def main() -> None:
                 # No key on either side: both gateways run unauthenticated, on 127.0.0.1 only.
                 "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY": "true",
             }
+            python = str(Path(args.litellm).parent / "python")
+            warm_bytecode(python, "litellm.proxy.proxy_server", lenv)
             litellm, started = start_timed(
                 [args.litellm, "--config", config.name, "--port", str(port), "--num_workers", "1"],
                 lenv,
@@ -395,6 +399,12 @@ def main() -> None:
     finally:
         stop(upstream)
     lines = report(base, ours, theirs)
+    load_after = os.getloadavg()
+    lines.append(
+        "load average (1/5/15 min) before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
+            *load_before, *load_after
+        )
+    )
     print("\n".join(lines))
     RESULTS.parent.mkdir(exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
@@ -402,7 +412,8 @@ def main() -> None:
         {
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-            "load_average": os.getloadavg(),
+            "load_average": load_after,
+            "load_average_before": load_before,
             "table": lines,
         }
     )

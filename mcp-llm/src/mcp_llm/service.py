@@ -36,7 +36,7 @@ from mcp_llm.providers.registry import PROVIDERS, ProviderEntry, ProviderRegistr
 from mcp_llm.quality.signals import QualitySignals, build_quality_tools
 from mcp_llm.resources import build_resources
 from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
-from mcp_llm.routing.model_listing import ModelLister
+from mcp_llm.routing.model_listing import ListedModels, ModelLister
 from mcp_llm.routing.resolution import TargetResolver
 from mcp_llm.settings import LLMSettings
 from mcp_llm.state.redis_link import RedisLink
@@ -82,7 +82,7 @@ class LLMService:
         self.providers = ProviderRegistry(settings, providers)
         prices = PriceBook(self.providers.pricing_ids(), self.providers.free())
         self.catalog = Catalog(prices)
-        self.lister = ModelLister(self.providers, self.catalog)
+        listed = ListedModels()
         bounds = (
             settings.conversation_ttl,
             settings.conversation_max_exchanges,
@@ -103,7 +103,7 @@ class LLMService:
         tokens = self.tokens = TokenCounter()
         resolver = TargetResolver(self.providers, self.catalog)
         models = ModelLabels(
-            KnownModels(self.catalog, self.lister, configured_models(settings, resolver)),
+            KnownModels(self.catalog, listed, configured_models(settings, resolver)),
             max_unknown=settings.metrics_max_unknown_models,
         )
         self.auth = HttpAuth(settings, PROTECTED_PREFIXES, realm=self.name)
@@ -119,7 +119,9 @@ class LLMService:
             keys=self.keys,
             models=models,
         )
-        self.lister.health_of = self.governance.monitor.healthy
+        self.lister = ModelLister(
+            self.providers, self.catalog, health_of=self.governance.monitor.healthy, listed=listed
+        )
         self.experiments = Experiments(
             load_experiments(settings.experiments_file) if settings.experiments_file else ExperimentsConfig()
         )
@@ -196,18 +198,22 @@ class LLMService:
 
     async def start(self) -> None:
         self.catalog.models("openai")  # build the catalog (price lookups) before the first call needs it
-        self.providers.warm()
-        # Load the tokenizer now, beside serving: its first use takes about a second of CPU, which would
-        # stall every call in flight (and time out their Redis operations) if it happened under the first
-        # burst, and would hold /healthz back by as much if it were awaited here.
-        self._warming = asyncio.create_task(
-            asyncio.to_thread(self.tokens.count_text, "openai", "gpt-5-mini", "warm up")
-        )
+        # Import the configured providers' SDKs now, beside serving, in a thread: that takes up to a second
+        # of CPU, which would hold /healthz back by as much if awaited here, and would stall every call in
+        # flight (and time out their Redis operations) if it happened under the first burst. The same goes
+        # for the tokenizer (about a second and 80 MiB), loaded here only when token or dollar quotas make
+        # every call count its prompt; otherwise on the first call that needs a count.
+        self._warming = asyncio.create_task(asyncio.to_thread(self._warm))
         for link in self._redis_links():
             await link.warm()  # logs a warning now if Redis is down; requests work regardless
         await self.governance.ledger.start()
         await self.governance.monitor.start()
         await self.batch_jobs.start()
+
+    def _warm(self) -> None:
+        self.providers.warm()
+        if self.governance.quotas.counts_tokens():
+            self.tokens.count_text("openai", "gpt-5-mini", "warm up")
 
     async def stop(self) -> None:
         if self._warming is not None:

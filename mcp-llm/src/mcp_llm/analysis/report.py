@@ -10,12 +10,12 @@ import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from redis.exceptions import RedisError
 
 from mcp_llm.experiments.config import Experiment, MetricSpec
 from mcp_llm.experiments.registry import Experiments
 from mcp_llm.experiments.sequential import Arm, decide, interval
 from mcp_llm.feedback.store import FeedbackStore, VariantStats
+from mcp_llm.state.redis_link import redis_errors
 from mcp_shared.errors import InvalidRequestError, ProviderUnavailableError
 from mcp_shared.identifiers import ExperimentName
 from mcp_shared.server.tools import CallContext, ToolSpec
@@ -155,7 +155,7 @@ def build_analysis_tools(
         experiment = experiments.get(args.experiment)
         try:
             stats = await store.stats(experiment.name, [v.name for v in experiment.variants])
-        except (RedisError, OSError) as exc:
+        except redis_errors() as exc:
             raise ProviderUnavailableError(
                 f"feedback store unavailable: {type(exc).__name__}", status=503
             ) from exc

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mcp_shared.identifiers import ExperimentName, ModelName, ProviderName, bounds, charset
@@ -126,6 +125,8 @@ def load_experiments(path: Path) -> ExperimentsConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ExperimentsFileError(f"EXPERIMENTS_FILE {path}: cannot be read ({exc.strerror})") from None
+    import yaml  # only a service with an experiments file pays for importing it
+
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:

@@ -10,13 +10,15 @@ otherwise.
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict, deque
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
 from pydantic import BaseModel
-from redis.asyncio import Redis
 
 from mcp_llm.state.redis_link import RedisLink
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 SAMPLES = 2_000
 """Latency and cost samples kept per variant for the report's percentiles."""

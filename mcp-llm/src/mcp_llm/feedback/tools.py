@@ -10,13 +10,13 @@ import json
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
-from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mcp_llm.experiments.config import MetricName, MetricSpec
 from mcp_llm.feedback.store import FeedbackStore
+from mcp_llm.state.redis_link import redis_errors
 from mcp_shared.auth import ORGANIZATION_SCOPE_KEY, OrganizationPolicy
 from mcp_shared.errors import InvalidRequestError, NotFoundError, ProviderUnavailableError, ServiceError
 from mcp_shared.identifiers import EpisodeId, OrganizationId, bounds, charset
@@ -111,7 +111,7 @@ class Feedback:
             if number is not None or spec.type == "comment":
                 for experiment, variant in arms.items():
                     await self.store.add(experiment, variant, spec.name, number or 0.0)
-        except (RedisError, OSError) as exc:
+        except redis_errors() as exc:
             raise ProviderUnavailableError(
                 f"feedback store unavailable: {type(exc).__name__}", status=503
             ) from exc

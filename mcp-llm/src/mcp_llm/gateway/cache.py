@@ -13,14 +13,15 @@ import fnmatch
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
-
-from redis.asyncio import Redis
 
 from mcp_llm.canonical import request_digest
 from mcp_llm.state.redis_link import RedisLink
 from mcp_shared.models import ChatMessage, CompletionResponse, GenerationParams
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 KEY_PREFIX = "llm"
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
 from pydantic import BaseModel
-from redis.asyncio import Redis
 
 from mcp_llm.state.redis_link import RedisLink
 from mcp_shared.models import ChatMessage, Usage
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 MEMORY_TOTAL_CONVERSATIONS = 10_000
 """In-process bound over every organization: when reached, the organization holding the most gives one up."""

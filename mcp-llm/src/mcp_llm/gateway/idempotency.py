@@ -18,13 +18,14 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
-
-from redis.asyncio import Redis
 
 from mcp_llm.state.redis_link import RedisLink
 from mcp_shared.models import CompletionRequest, CompletionResponse
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 KEY_PREFIX = "idem"
 

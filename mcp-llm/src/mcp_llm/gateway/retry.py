@@ -79,9 +79,27 @@ class RetryPolicy:
     ) -> T:
         """Run ``operation`` under this policy; the last error is re-raised unchanged.
 
-        ``may_retry`` vetoes retries case by case (a stream that already reached the caller).
+        ``may_retry`` vetoes retries case by case (a stream that already reached the caller). The first
+        attempt runs outside tenacity: its state machine builds objects that refer to each other (garbage
+        the cycle collector then has to find, a pause on some later call) for every call, and most calls
+        succeed the first time. A failure that may be retried hands over to tenacity as its first outcome,
+        so attempts, waits and logging are tenacity's exactly as if it had run from the start.
         """
+        try:
+            return await operation()
+        except LLMProviderError as exc:
+            if self.max_attempts <= 1 or not may_retry() or not self.should_retry(exc):
+                raise
+            first: LLMProviderError | None = exc
+
+        async def again() -> T:
+            nonlocal first
+            if first is not None:
+                failed, first = first, None
+                raise failed
+            return await operation()
+
         async for attempt in self.retrying(may_retry):
             with attempt:
-                return await operation()
+                return await again()
         raise AssertionError("unreachable: tenacity re-raises the last error")

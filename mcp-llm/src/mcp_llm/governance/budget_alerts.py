@@ -19,15 +19,18 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx2
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import SecretStr
-from redis.asyncio import Redis
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from mcp_llm.governance.quotas import QuotaManager
 from mcp_llm.state.redis_link import RedisLink
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 logger = logging.getLogger(__name__)
 

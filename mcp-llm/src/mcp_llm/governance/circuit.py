@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal, Protocol
-
-from redis.asyncio import Redis
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from mcp_llm.governance.metrics import CIRCUIT_STATES, GovernanceMetrics
 from mcp_llm.governance.recent import RecentMap
 from mcp_llm.state.redis_link import RedisLink
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 CircuitState = Literal["closed", "open", "half_open"]
 Admission = Literal["pass", "probe", "open"]

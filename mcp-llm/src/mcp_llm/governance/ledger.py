@@ -15,15 +15,16 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote, unquote
-
-from redis.asyncio import Redis
 
 from mcp_llm.governance.metrics import GovernanceMetrics
 from mcp_llm.governance.windows import day_label
 from mcp_llm.state.redis_link import RedisLink
 from mcp_shared.models import Usage
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 NANO = 1_000_000_000
 FIELDS = (

@@ -17,11 +17,12 @@ import asyncio
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Protocol
-
-from redis.asyncio import Redis
+from typing import TYPE_CHECKING, Protocol
 
 from mcp_llm.state.redis_link import RedisLink
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 # Reservations of one organization, checked and applied one after the other in a single round trip.
 # KEYS: every reservation's counters, in order. ARGV[1]: per reservation "n" then "limit amount ttl" per

@@ -139,6 +139,10 @@ class QuotaManager:
         """Whether reserving needs a token count and a price (token or dollar limits)."""
         return any(limit.metric != "requests" for limit in self.policy.limits_for(organization))
 
+    def counts_tokens(self) -> bool:
+        """Whether any organization's reservations count prompt tokens (so every call needs the tokenizer)."""
+        return any(self.needs_estimate(org) for org in (DEFAULT_QUOTA_KEY, *self.policy.organizations))
+
     def _counters(
         self, organization: str, limits: tuple[Limit, ...], tokens: int, usd: float, now: float
     ) -> list[Counter]:

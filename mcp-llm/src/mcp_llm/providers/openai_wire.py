@@ -4,27 +4,30 @@ One adapter serves every provider that speaks it; they differ only in configurat
 URL, key, which max-tokens field the endpoint accepts, whether reasoning models drop sampling
 parameters). See ``registry.py`` for the per-provider settings.
 
-Completions take a lean hand-off: the body is built here from already-validated models, sent on the
-SDK's own HTTP client, and the answer read as plain JSON (each stream event as one ``json.loads``),
-because the SDK's request options, typed response models and per-chunk objects were two thirds of the
-gateway's CPU per call and add nothing a chat completion needs. Errors stay the SDK's: a non-2xx answer
-becomes the exception the SDK itself would raise (``_make_status_error_from_response``), transport
-failures its ``APITimeoutError``/``APIConnectionError``, an error event in a stream its ``APIError``,
-so ``openai_errors`` maps them exactly as before. Model listing still goes through the SDK.
+Completions take a lean hand-off: the body is built here from already-validated models, sent on a
+pooled aiohttp session (``openai_http``), and the answer read as plain JSON (each stream event as one
+``json.loads``), because the SDK's request options, typed response models and per-chunk objects, and
+then its httpx transport, were most of the gateway's CPU per call and add nothing a chat completion
+needs. Errors stay the SDK's: a non-2xx answer becomes the exception the SDK itself would raise
+(``_make_status_error_from_response``), transport failures its ``APITimeoutError``/``APIConnectionError``,
+an error event in a stream its ``APIError``, so ``openai_errors`` maps them exactly as before. Model
+listing still goes through the SDK.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+import aiohttp
 import httpx2
 import openai
 
 from mcp_llm.providers.base import LiveModel, LLMProvider, ProviderConfig, ProviderRequest, ProviderResponse
 from mcp_llm.providers.openai_errors import VENDOR_ERRORS, map_openai_error
+from mcp_llm.providers.openai_http import TRANSPORT_ERRORS, WireSession, sdk_transport_error
 from mcp_llm.providers.prompt_cache import openai_cache_key
 from mcp_llm.providers.served_window import from_model_entry, from_props, server_root
 from mcp_shared.models import FinishReason, StreamChunk, Usage
@@ -59,21 +62,22 @@ def usage_from_openai(usage: Any) -> Usage | None:
     )
 
 
-def _stream_error(data: Any, request: httpx2.Request) -> openai.APIError | None:
-    """An ``{"error": ...}`` event mid-stream, as the SDK's stream reader raises it."""
+def _stream_error(data: Any, request: Callable[[], httpx2.Request]) -> openai.APIError | None:
+    """An ``{"error": ...}`` event mid-stream, as the SDK's stream reader raises it (the request it
+    carries is built only then)."""
     if not isinstance(data, dict) or not data.get("error"):
         return None
     error = data["error"]
     message = error.get("message") if isinstance(error, dict) else None
     if not message or not isinstance(message, str):
         message = "An error occurred during streaming"
-    return openai.APIError(message=message, request=request, body=error)
+    return openai.APIError(message=message, request=request(), body=error)
 
 
-async def _sse_data(response: httpx2.Response) -> AsyncIterator[bytes]:
+async def _sse_data(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     """The ``data:`` payloads of a server-sent event stream, split on bytes (no text decoding per line)."""
     pending = b""
-    async for block in response.aiter_bytes():
+    async for block in response.content.iter_any():
         pending += block
         *lines, pending = pending.split(b"\n")
         for line in lines:
@@ -92,7 +96,7 @@ class OpenAIChatProvider(LLMProvider):
         self._reasoning_aware = config.profile.reasoning_models
         self._served_windows = config.profile.served_windows
         self._client: openai.AsyncOpenAI | None = None
-        self._request_headers: dict[str, str] | None = None
+        self._wire: WireSession | None = None
 
     @property
     def client(self) -> openai.AsyncOpenAI:
@@ -134,41 +138,32 @@ class OpenAIChatProvider(LLMProvider):
         """The chat-completions body of a request (a batch file line's ``body``)."""
         return self._arguments(request)
 
-    def _headers(self) -> dict[str, str]:
-        """What the SDK sends that the endpoint needs: the bearer key and the organization, if any."""
-        if self._request_headers is None:
+    @property
+    def wire(self) -> WireSession:
+        """Where completions are POSTed, with what the SDK would send that the endpoint needs: the bearer
+        key and the organization, if any."""
+        if self._wire is None:
+            client = self.client
             headers = {"Content-Type": "application/json", "Accept": "application/json"}
-            headers.update({k: v for k, v in self.client.auth_headers.items() if v})
-            if self.client.organization:
-                headers["OpenAI-Organization"] = self.client.organization
-            self._request_headers = headers
-        return self._request_headers
+            headers.update({k: v for k, v in client.auth_headers.items() if v})
+            if client.organization:
+                headers["OpenAI-Organization"] = client.organization
+            url = f"{str(client.base_url).rstrip('/')}/chat/completions"
+            self._wire = WireSession(url, headers, self.config.timeout, self.config.max_connections)
+        return self._wire
 
-    @asynccontextmanager
-    async def _post(self, body: dict[str, Any]) -> AsyncIterator[httpx2.Response]:
-        """POST ``/chat/completions`` on the SDK's HTTP client; the SDK's exception for any failure."""
-        client = self.client
-        http: httpx2.AsyncClient = client._client
-        url = f"{str(client.base_url).rstrip('/')}/chat/completions"
-        outgoing = http.build_request("POST", url, content=json.dumps(body).encode(), headers=self._headers())
-        try:
-            response = await http.send(outgoing, stream=True)
-        except httpx2.TimeoutException as exc:
-            raise openai.APITimeoutError(request=outgoing) from exc
-        except httpx2.HTTPError as exc:
-            raise openai.APIConnectionError(request=outgoing) from exc
-        try:
-            if response.status_code >= 400:
-                await response.aread()
-                raise client._make_status_error_from_response(response)
-            yield response
-        finally:
-            await response.aclose()
+    def _post(self, body: dict[str, Any]) -> AbstractAsyncContextManager[aiohttp.ClientResponse]:
+        """POST ``/chat/completions``; the SDK's exception for any failure."""
+        return self.wire.post(json.dumps(body).encode(), self.client)
 
     async def complete(self, request: ProviderRequest) -> ProviderResponse:
         try:
             async with self._post(self._arguments(request)) as response:
-                completion = json.loads(await response.aread())
+                try:
+                    raw = await response.read()
+                except TRANSPORT_ERRORS as exc:
+                    raise sdk_transport_error(exc, self.wire.sdk_request()) from exc
+                completion = json.loads(raw)
         except VENDOR_ERRORS as exc:
             raise map_openai_error(exc, self.key, request.model) from exc
         except ValueError as exc:  # not JSON: what an SDK model could not have been built from either
@@ -192,11 +187,16 @@ class OpenAIChatProvider(LLMProvider):
             body = {**self._arguments(request), "stream": True, "stream_options": {"include_usage": True}}
             async with self._post(body) as response:
                 try:
+                    done = False
                     async for data in _sse_data(response):
-                        if data.startswith(b"[DONE]"):
-                            break
+                        # After [DONE] the rest of the body is read and dropped, as the SDK does on
+                        # HTTP/1.1: a response closed unread closes its connection instead of
+                        # returning it to the pool (a new connection, and cyclic garbage, per stream).
+                        if done or data.startswith(b"[DONE]"):
+                            done = True
+                            continue
                         chunk = json.loads(data)
-                        error = _stream_error(chunk, response.request)
+                        error = _stream_error(chunk, self.wire.sdk_request)
                         if error is not None:
                             raise error
                         if chunk.get("usage") is not None:
@@ -207,10 +207,8 @@ class OpenAIChatProvider(LLMProvider):
                                 yield StreamChunk(content=content)
                             if choice.get("finish_reason") is not None:
                                 finish = normalise_finish_reason(choice["finish_reason"])
-                except httpx2.TimeoutException as exc:
-                    raise openai.APITimeoutError(request=response.request) from exc
-                except httpx2.TransportError as exc:
-                    raise openai.APIConnectionError(request=response.request) from exc
+                except TRANSPORT_ERRORS as exc:
+                    raise sdk_transport_error(exc, self.wire.sdk_request()) from exc
         except VENDOR_ERRORS as exc:
             raise map_openai_error(exc, self.key, request.model) from exc
         if finish is None:
@@ -240,6 +238,9 @@ class OpenAIChatProvider(LLMProvider):
             return None
 
     async def aclose(self) -> None:
+        if self._wire is not None:
+            await self._wire.aclose()
+            self._wire = None
         if self._client is not None:
             await self._client.close()
             self._client = None

@@ -344,13 +344,16 @@ class ProviderRegistry:
         return instance
 
     def warm(self) -> None:
-        """Load the adapters of configured providers now, so no caller pays an SDK import (up to a second)."""
+        """Import the adapters (and so the vendor SDKs) of configured providers now, so no caller pays an
+        SDK import (up to a second). Safe in a thread beside serving: it only imports; the adapter is
+        built on first use, in the event loop."""
         for key in self.entries:
             if self.is_configured(key):
+                module_name = self.entries[key].adapter.partition(":")[0]
                 try:
-                    self.get(key)
-                except ProviderUnavailableError as exc:  # a missing SDK breaks only its own provider
-                    logger.warning("provider %s unavailable: %s", key, exc.message)
+                    importlib.import_module(module_name)
+                except ImportError as exc:  # a missing SDK breaks only its own provider
+                    logger.warning("provider %s unavailable: cannot load its SDK (%s)", key, exc.name)
 
     def default_model(self, key: str) -> str:
         """The model a call gets when it names none ('' when the provider has no sensible default)."""

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 from prometheus_client import Counter, Gauge, Histogram
 
 from mcp_llm.catalog import Catalog
-from mcp_llm.routing.model_listing import ModelLister
+from mcp_llm.routing.model_listing import ListedModels
 from mcp_llm.routing.resolution import Target, TargetResolver, parse_ref
 from mcp_llm.settings import LLMSettings
 from mcp_shared.errors import ServiceError
@@ -60,16 +60,16 @@ class ModelLabelled(Generic[Metric]):
 class KnownModels:
     """Whether the gateway knows a model: catalogued, configured by the operator, or listed live."""
 
-    def __init__(self, catalog: Catalog, lister: ModelLister, configured: Iterable[Target]) -> None:
+    def __init__(self, catalog: Catalog, listed: ListedModels, configured: Iterable[Target]) -> None:
         self._catalog = catalog
-        self._lister = lister
+        self._listed = listed
         self._configured = frozenset(configured)
 
     def __call__(self, provider: str, model: str) -> bool:
         return (
             Target(provider, model) in self._configured
             or self._catalog.find(provider, model) is not None
-            or self._lister.is_listed(provider, model)
+            or self._listed.is_listed(provider, model)
         )
 
 

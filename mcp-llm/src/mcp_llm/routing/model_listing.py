@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel
 
@@ -43,21 +43,42 @@ class ModelListing(BaseModel):
     models: list[ModelEntry]
 
 
+class ListedModels:
+    """Ids each vendor's live list has named, kept after the list expires (a model once listed stays
+    known). Shared by the lister, which fills it, and the metrics' model labels, which read it."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, frozenset[str]] = {}
+
+    def add(self, provider: str, ids: Iterable[str]) -> None:
+        self._ids[provider] = self._ids.get(provider, frozenset()) | frozenset(ids)
+
+    def is_listed(self, provider: str, model: str) -> bool:
+        """Whether the provider's live list has ever named this model."""
+        return model in self._ids.get(provider, ())
+
+
 class ModelLister:
     """Builds model listings; caches live lists per provider for ``ttl`` seconds."""
 
     def __init__(
-        self, providers: ProviderRegistry, catalog: Catalog, ttl: float = 600.0, timeout: float = 5.0
+        self,
+        providers: ProviderRegistry,
+        catalog: Catalog,
+        *,
+        health_of: Mapping[str, bool],
+        listed: ListedModels,
+        ttl: float = 600.0,
+        timeout: float = 5.0,
     ) -> None:
         self.providers = providers
         self.catalog = catalog
+        self.health_of = health_of
+        """Health monitoring's view: provider key -> healthy (absent until it has seen the provider)."""
+        self.listed = listed
         self._ttl = ttl
         self._timeout = timeout
         self._live: dict[str, tuple[float, list[LiveModel]]] = {}
-        self._listed: dict[str, frozenset[str]] = {}
-        """Ids each vendor has listed, kept after its list expires (a model once listed stays known)."""
-        self.health_of: Mapping[str, bool] = {}
-        """Filled by health monitoring: provider key -> healthy."""
 
     async def listing(self, provider: str | None = None, refresh: bool = False) -> ModelListing:
         keys = [self.providers.canonical(provider)] if provider else list(self.providers.entries)
@@ -114,9 +135,5 @@ class ModelLister:
         if models is None:
             return None
         self._live[key] = (time.monotonic() + (adapter.live_models_ttl or self._ttl), models)
-        self._listed[key] = self._listed.get(key, frozenset()) | {m.id for m in models}
+        self.listed.add(key, (m.id for m in models))
         return models
-
-    def is_listed(self, provider: str, model: str) -> bool:
-        """Whether the provider's live list has ever named this model."""
-        return model in self._listed.get(provider, ())

@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-import redis.asyncio as redis
-from redis.exceptions import RedisError
+from typing import TYPE_CHECKING, TypeVar
 
 from mcp_shared.redaction import redact
+
+if TYPE_CHECKING:
+    import redis.asyncio as redis
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+def redis_errors() -> tuple[type[BaseException], ...]:
+    """What a Redis operation can raise, for ``except``: redis is imported only when a link is made
+    (``REDIS_URL`` set), and until then nothing can raise its errors."""
+    exceptions = sys.modules.get("redis.exceptions")
+    if exceptions is None:
+        return (OSError,)
+    return (exceptions.RedisError, OSError)
 
 
 class RedisLink:
@@ -37,6 +47,8 @@ class RedisLink:
     ) -> None:
         self.name = name
         """What this Redis is for, in log lines ("redis", "cache redis")."""
+        import redis.asyncio as redis  # only a process configured with Redis pays for importing it
+
         # A bounded pool, opened ahead of bursts by ``warm``: a burst of calls then waits a moment for a
         # free connection instead of opening dozens at once, whose handshakes could outlast the timeout
         # on a busy event loop and make a healthy Redis look down.
@@ -55,6 +67,7 @@ class RedisLink:
         self._down_since: float | None = None
         self._skip_until = 0.0
         self.last_error: str | None = None
+        self._errors = redis_errors()
 
     @property
     def healthy(self) -> bool:
@@ -67,7 +80,7 @@ class RedisLink:
             return fallback
         try:
             result = await operation(self.client)
-        except (RedisError, OSError) as exc:
+        except self._errors as exc:
             self._mark_down(exc)
             return fallback
         if self._down_since is not None:
@@ -80,7 +93,7 @@ class RedisLink:
         """Run ``operation`` and let failures propagate (for callers that must not guess)."""
         try:
             result = await operation(self.client)
-        except (RedisError, OSError) as exc:
+        except self._errors as exc:
             self._mark_down(exc)
             raise
         self._down_since = None

@@ -8,11 +8,10 @@ tools. Every failure is the contract's structured error with a fitting status.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mcp.server.transport_security import TransportSecuritySettings
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.applications import Starlette
@@ -33,12 +32,17 @@ from mcp_shared.errors import (
 from mcp_shared.server.body_deadline import BodyDeadline
 from mcp_shared.server.disconnect import ClientDisconnected, client_gone, unless_disconnected
 from mcp_shared.server.gc_tuning import tune_for_serving
-from mcp_shared.server.mcp_adapter import build_mcp_server
+from mcp_shared.server.lazy_mcp import LazyMCPEndpoint
 from mcp_shared.server.service import Service
 from mcp_shared.server.sse import sse_frame
 from mcp_shared.server.streaming import StreamRelay
 from mcp_shared.server.tools import CallContext, EventSink, ToolSpec
 from mcp_shared.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from mcp.server.lowlevel import Server
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+    from mcp.server.transport_security import TransportSecuritySettings
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +198,8 @@ def transport_security(settings: ServiceSettings) -> TransportSecuritySettings |
     """DNS-rebinding protection for /mcp: explicit when hosts are configured, else the SDK's default."""
     if not settings.mcp_allowed_hosts:
         return None
+    from mcp.server.transport_security import TransportSecuritySettings
+
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=settings.mcp_allowed_hosts,
@@ -221,27 +227,46 @@ async def _json_internal_error(request: Request, exc: Exception) -> Response:
     return error_response(InternalError("internal error"))
 
 
+def mcp_builder(
+    service: Service, settings: ServiceSettings
+) -> Callable[[], tuple[Server[Any], StreamableHTTPSessionManager]]:
+    """Builds the service's MCP server and its streamable-HTTP session manager (on first use of /mcp)."""
+
+    def build() -> tuple[Server[Any], StreamableHTTPSessionManager]:
+        from mcp_shared.server.mcp_adapter import build_mcp_server
+
+        server = build_mcp_server(service, transport="mcp")
+        server.streamable_http_app(
+            streamable_http_path="/mcp",
+            # Sessions carry what a handshake-era client negotiated (MCP Apps) and its resource
+            # subscriptions; a service without either serves every request on its own. The 2026 era
+            # is stateless either way.
+            stateless_http=not getattr(service, "mcp_sessions", False),
+            host=settings.mcp_host,
+            transport_security=transport_security(settings),
+            max_request_body_size=settings.max_body_bytes,
+        )
+        return server, server.session_manager
+
+    return build
+
+
 def build_http_app(
     service: Service, settings: ServiceSettings, middleware: list[Middleware] | None = None
 ) -> Starlette:
-    """The whole HTTP surface of a service; its lifespan starts and stops the service."""
-    mcp_server = build_mcp_server(service, transport="mcp")
-    mcp_app = mcp_server.streamable_http_app(
-        streamable_http_path="/mcp",
-        # Sessions carry what a handshake-era client negotiated (MCP Apps) and its resource subscriptions;
-        # a service without either serves every request on its own. The 2026 era is stateless either way.
-        stateless_http=not getattr(service, "mcp_sessions", False),
-        host=settings.mcp_host,
-        transport_security=transport_security(settings),
-        max_request_body_size=settings.max_body_bytes,
-    )
+    """The whole HTTP surface of a service; its lifespan starts and stops the service.
+
+    /mcp is built on its first request (``LazyMCPEndpoint``): a process that only serves the plain
+    routes never imports the MCP SDK's server.
+    """
+    mcp_endpoint = LazyMCPEndpoint(mcp_builder(service, settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await service.start()
         tune_for_serving()
         try:
-            async with mcp_server.session_manager.run():
+            async with mcp_endpoint.running():
                 yield
         finally:
             await service.stop()
@@ -250,9 +275,9 @@ def build_http_app(
         *health_routes(service),
         *ToolRoutes(service, settings).routes(),
         *service.http_routes(),
-        # The SDK app holds a single route (/mcp, every method); taking the route rather than mounting
-        # the whole app at / keeps unknown paths on this app's structured 404.
-        *mcp_app.routes,
+        # One route (/mcp, every method), as the SDK's own app has; unknown paths stay on this app's
+        # structured 404.
+        Route("/mcp", endpoint=mcp_endpoint),
     ]
     # A service may bring its own middleware (authentication, for one) through an optional hook.
     hook = getattr(service, "http_middleware", None)

@@ -14,6 +14,7 @@ import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
+from mcp.shared.inbound import x_mcp_header_map
 
 from mcp_shared.auth.middleware import ORGANIZATION_SCOPE_KEY
 from mcp_shared.errors import InvalidRequestError, ServiceError
@@ -175,7 +176,7 @@ def build_mcp_server(service: Service, transport: Transport) -> Server[Any]:
         on_list_resources=list_resources,
         on_list_resource_templates=list_templates,
         on_read_resource=read_resource,
-        get_tool_input_schema=lambda name: _schema_or_none(tools, name),
+        get_tool_input_schema=HeaderSchemas(tools),
         **handlers,
     )
     if any(spec.meta and "ui" in spec.meta for _, spec in tools.listing()):
@@ -183,8 +184,27 @@ def build_mcp_server(service: Service, transport: Transport) -> Server[Any]:
     return server
 
 
-def _schema_or_none(tools: ToolRegistry, name: str) -> dict[str, Any] | None:
-    try:
-        return tools.get(name).input_schema()
-    except ServiceError:
-        return None
+class HeaderSchemas:
+    """What the SDK validates a ``tools/call``'s ``Mcp-Param-*`` headers against, per tool name.
+
+    The SDK walks the schema it is given on every call. Only a tool that declares ``x-mcp-header``
+    parameters can have headers to check, so every other tool answers None (nothing to validate, the
+    SDK's own answer for such a schema) and its schema is never walked; which tools declare them is
+    worked out once per tool.
+    """
+
+    def __init__(self, tools: ToolRegistry) -> None:
+        self._tools = tools
+        self._found: dict[str, dict[str, Any] | None] = {}
+
+    def __call__(self, name: str) -> dict[str, Any] | None:
+        try:
+            return self._found[name]
+        except KeyError:
+            pass
+        try:
+            schema = self._tools.get(name).input_schema()
+        except ServiceError:
+            return None  # unknown names are not remembered: callers choose them
+        found = self._found[name] = schema if x_mcp_header_map(schema) else None
+        return found

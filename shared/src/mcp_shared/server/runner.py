@@ -7,14 +7,11 @@ from typing import Any
 
 import anyio
 import uvicorn
-from mcp.server.stdio import stdio_server
 from starlette.middleware import Middleware
 from uvicorn.supervisors import Multiprocess
 
 from mcp_shared.server.http_app import build_http_app
-from mcp_shared.server.mcp_adapter import build_mcp_server
 from mcp_shared.server.service import Service
-from mcp_shared.server.stdio import AnsweringReadStream
 from mcp_shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -67,6 +64,12 @@ def run_http_workers(app_factory: str, settings: ServiceSettings, workers: int) 
 async def serve_stdio(service: Service) -> None:
     """Serve MCP over stdin/stdout for clients that launch the service as a subprocess; a line that is
     not JSON-RPC gets a JSON-RPC error and the server reads on."""
+    # The MCP SDK's server is imported here, not at module level: serving HTTP imports it on first use.
+    from mcp.server.stdio import stdio_server
+
+    from mcp_shared.server.mcp_adapter import build_mcp_server
+    from mcp_shared.server.stdio import AnsweringReadStream
+
     server = build_mcp_server(service, transport="stdio")
     await service.start()
     try:
