@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute
 from mcp_llm import __version__
 from mcp_llm.analysis.report import build_analysis_tools
 from mcp_llm.batch_jobs.jobs import BatchJobs
-from mcp_llm.batch_jobs.store import JobStore, RedisJobStore, SqliteJobStore
+from mcp_llm.batch_jobs.store import JobStore, SqliteJobStore
 from mcp_llm.batch_jobs.tools import build_batch_job_tools
 from mcp_llm.catalog import Catalog
 from mcp_llm.experiments.config import ExperimentsConfig, load_experiments
@@ -172,9 +172,11 @@ class LLMService:
                 alerts=self.alerts,
             )
         )
-        job_store: JobStore = (
-            RedisJobStore(self.redis) if self.redis else SqliteJobStore(settings.batch_store_path)
-        )
+        job_store: JobStore = SqliteJobStore(settings.batch_store_path)
+        if self.redis:
+            from mcp_llm.batch_jobs.redis_store import RedisJobStore  # redis only when configured
+
+            job_store = RedisJobStore(self.redis)
         self.batch_jobs = BatchJobs(settings, job_store, self.gateway, prices, self.governance.ledger)
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
