@@ -20,6 +20,7 @@ import aiosqlite
 
 from mcp_llm.batch_jobs.model import BatchJob
 
+
 class JobStore(Protocol):
     name: str
 
