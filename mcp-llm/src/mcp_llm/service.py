@@ -13,7 +13,7 @@ from mcp_llm import __version__
 from mcp_llm.analysis.report import build_analysis_tools
 from mcp_llm.catalog import Catalog
 from mcp_llm.experiments.config import ExperimentsConfig, load_experiments
-from mcp_llm.experiments.registry import Experiments
+from mcp_llm.experiments.registry import Experiments, MemoryFreezes, RedisFreezes
 from mcp_llm.experiments.tools import build_experiment_tools
 from mcp_llm.feedback.store import FeedbackStore, MemoryFeedback, RedisFeedback
 from mcp_llm.feedback.tools import Feedback, build_feedback_tools, feedback_routes
@@ -117,7 +117,8 @@ class LLMService:
         )
         self.lister.health_of = self.governance.monitor.healthy
         self.experiments = Experiments(
-            load_experiments(settings.experiments_file) if settings.experiments_file else ExperimentsConfig()
+            load_experiments(settings.experiments_file) if settings.experiments_file else ExperimentsConfig(),
+            RedisFreezes(self.redis) if self.redis else MemoryFreezes(),
         )
         self.feedback_store: FeedbackStore = (
             RedisFeedback(self.redis, settings.feedback_ttl)
