@@ -16,7 +16,7 @@ from mcp_llm.experiments.config import ExperimentsConfig, load_experiments
 from mcp_llm.experiments.registry import Experiments, MemoryFreezes, RedisFreezes
 from mcp_llm.experiments.tools import build_experiment_tools
 from mcp_llm.feedback.store import FeedbackStore, MemoryFeedback, RedisFeedback
-from mcp_llm.feedback.tools import Feedback, build_feedback_tools, feedback_routes
+from mcp_llm.feedback.tools import Feedback, FeedbackArgs, build_feedback_tools, feedback_routes
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
 from mcp_llm.gateway.chain import Parts
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
@@ -30,7 +30,10 @@ from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_
 from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import PROVIDERS, ProviderEntry, ProviderRegistry
-from mcp_llm.quality.signals import QualitySignals, build_quality_tools
+from mcp_llm.quality.judge import Judge, JudgeConfig, judge_range
+from mcp_llm.quality.ledger import MemoryQualityStore, QualityLedger, RedisQualityStore
+from mcp_llm.quality.report import build_quality_tools, quality_routes
+from mcp_llm.quality.signals import QualitySignals
 from mcp_llm.resources import build_resources
 from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.routing.model_listing import ModelLister
@@ -44,9 +47,9 @@ from mcp_shared.auth import HttpAuth, OrganizationPolicy
 from mcp_shared.server.metrics import ToolMetrics
 from mcp_shared.server.resources import ResourceRegistry
 from mcp_shared.server.service import CheckResult
-from mcp_shared.server.tools import ToolRegistry
+from mcp_shared.server.tools import CallContext, ToolRegistry
 
-PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1", "/feedback")
+PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1", "/feedback", "/quality")
 """Routes that need a key when AUTH_ENABLED is on (``/metrics`` too with METRICS_AUTH)."""
 
 INSTRUCTIONS = (
@@ -125,9 +128,17 @@ class LLMService:
             if self.redis
             else MemoryFeedback(settings.feedback_max_requests)
         )
-        feedback = Feedback(self.feedback_store, self.experiments.metrics, organizations)
+        feedback = Feedback(
+            self.feedback_store, self.experiments.metrics, organizations, self.metrics_registry
+        )
         variants = frozenset(v.name for e in self.experiments.by_name.values() for v in e.variants)
-        quality = QualitySignals(self.metrics_registry, models, variants)
+        self.quality_ledger = QualityLedger(
+            RedisQualityStore(self.redis) if self.redis else MemoryQualityStore(),
+            retention_days=settings.usage_retention_days,
+            flush_interval=settings.quality_flush_interval,
+        )
+        quality = QualitySignals(self.metrics_registry, models, variants, self.quality_ledger)
+        self.judge = _judge(settings, feedback, quality, self.metrics_registry)
         gateway_metrics = GatewayMetrics(self.metrics_registry, models)
         self.alerts = BudgetAlerts(
             self.governance.quotas,
@@ -165,8 +176,11 @@ class LLMService:
                 feedback=self.feedback_store,
                 quality=quality,
                 alerts=self.alerts,
+                judge=self.judge,
             )
         )
+        if self.judge is not None:
+            self.judge.attach(self.gateway.complete)
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
             [
@@ -174,7 +188,7 @@ class LLMService:
                 *build_governance_tools(self.governance, self.providers, access),
                 *build_experiment_tools(self.experiments),
                 *build_feedback_tools(feedback),
-                *build_quality_tools(quality),
+                *build_quality_tools(self.quality_ledger, access),
                 *build_analysis_tools(
                     self.experiments, self.feedback_store, frozenset(settings.auth_admin_organizations)
                 ),
@@ -199,11 +213,17 @@ class LLMService:
             await link.warm()  # logs a warning now if Redis is down; requests work regardless
         await self.governance.ledger.start()
         await self.governance.monitor.start()
+        await self.quality_ledger.start()
+        if self.judge is not None:
+            await self.judge.start()
 
     async def stop(self) -> None:
         if self._warming is not None:
             await self._warming
         await self.alerts.stop()
+        if self.judge is not None:
+            await self.judge.stop()
+        await self.quality_ledger.stop()
         await self.governance.monitor.stop()
         await self.governance.drain()
         await self.governance.ledger.stop()  # writes what is still buffered
@@ -258,6 +278,7 @@ class LLMService:
             *openai_routes(self.gateway, self.lister, self.settings),
             *usage_routes(self.tools),
             *feedback_routes(self.tools, self.settings),
+            *quality_routes(self.tools),
             *status_routes(self.tools, self.settings),
         ]
 
@@ -275,6 +296,44 @@ def _organization_policy(settings: LLMSettings, with_keys: frozenset[str]) -> Or
                 f"AUTH_SERVICE_ORGANIZATIONS names {', '.join(keyless)}, which has no key in API_KEYS"
             )
     return OrganizationPolicy(settings.auth_service_organizations)
+
+
+def _judge(
+    settings: LLMSettings, feedback: Feedback, quality: QualitySignals, registry: CollectorRegistry
+) -> Judge | None:
+    """The judge when ``JUDGE_MODEL`` is set; ``JUDGE_METRIC`` must name a declared, scored metric."""
+    if not settings.judge_model:
+        return None
+    metric = None
+    if settings.judge_metric:
+        metric = feedback.metrics.get(settings.judge_metric)
+        if metric is None or metric.type == "comment":
+            raise ValueError(
+                f"JUDGE_METRIC names '{settings.judge_metric}', which is not a declared boolean or number "
+                "metric of EXPERIMENTS_FILE"
+            )
+    low, high = judge_range(metric)
+    config = JudgeConfig(
+        provider=settings.judge_provider,
+        model=settings.judge_model,
+        sample_rate=settings.judge_sample_rate,
+        rubric=settings.judge_rubric,
+        queue_size=settings.judge_queue_size,
+        organization=settings.judge_organization,
+        low=low,
+        high=high,
+    )
+    scored = metric
+
+    async def record(organization: str, request_id: str, score: float) -> None:
+        assert scored is not None
+        value: bool | float = score >= 0.5 if scored.type == "boolean" else score
+        args = FeedbackArgs(
+            request_id=request_id, metric=scored.name, value=value, organization_id=organization
+        )
+        await feedback.record(args, CallContext(transport="stdio"), source="judge")
+
+    return Judge(config, quality, registry, record if metric is not None else None)
 
 
 def _redis_link(settings: LLMSettings, url: str | None, name: str) -> RedisLink | None:
