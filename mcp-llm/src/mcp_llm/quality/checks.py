@@ -7,6 +7,8 @@ fixed list, and JSON is parsed only when the caller asked for it.
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
@@ -37,6 +39,10 @@ REFUSAL_PHRASES = (
 first ``REFUSAL_WINDOW`` characters: a refusal comes first, while an answer that quotes such a phrase
 further on is not one. A heuristic: a refusal worded otherwise is missed."""
 REFUSAL_WINDOW = 200
+_REFUSAL = re.compile("|".join(re.escape(p) for p in REFUSAL_PHRASES))
+VALIDATORS_KEPT = 256
+"""Compiled schemas kept (least recently used go first): callers tend to send one schema many times,
+and checking a schema against the metaschema costs milliseconds."""
 
 JsonOutcome = Literal["valid", "unparsable", "schema_mismatch"]
 
@@ -44,7 +50,7 @@ JsonOutcome = Literal["valid", "unparsable", "schema_mismatch"]
 def is_refusal(text: str) -> bool:
     """True when one of ``REFUSAL_PHRASES`` is in the first ``REFUSAL_WINDOW`` characters."""
     head = text[:REFUSAL_WINDOW].lower().replace("\u2019", "'")
-    return any(phrase in head for phrase in REFUSAL_PHRASES)
+    return _REFUSAL.search(head) is not None
 
 
 def json_validator(wanted: ResponseFormat | None) -> Validator | None:
@@ -54,12 +60,19 @@ def json_validator(wanted: ResponseFormat | None) -> Validator | None:
     if schema is None:
         return None
     try:
-        Draft202012Validator.check_schema(schema)
+        return _compiled(json.dumps(schema, sort_keys=True))
     except SchemaError as exc:
         raise InvalidRequestError(
             f"response_format.json_schema.schema is not a valid JSON Schema: {exc.message[:200]}",
             details={"field": "response_format"},
         ) from None
+
+
+@lru_cache(maxsize=VALIDATORS_KEPT)
+def _compiled(schema_json: str) -> Validator:
+    """A checked schema's validator, by the schema's canonical JSON (a bad schema is not kept)."""
+    schema = json.loads(schema_json)
+    Draft202012Validator.check_schema(schema)
     validator: Validator = Draft202012Validator(schema)
     return validator
 

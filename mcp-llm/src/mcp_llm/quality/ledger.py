@@ -165,10 +165,20 @@ class QualityLedger:
         self._interval = flush_interval
         self._buffer: Buffer = {}
         self._task: asyncio.Task[None] | None = None
+        self._day = (-1, "")
+        """(days since the epoch, its label): a date formatted on every call would cost more than the rest."""
 
-    def add(self, organization: str, provider: str, model: str, variant: str, **amounts: int) -> None:
+    def _today(self) -> str:
+        number = int(time.time() // 86_400)
+        if number != self._day[0]:
+            self._day = (number, day_label(number * 86_400))
+        return self._day[1]
+
+    def add(
+        self, organization: str, provider: str, model: str, variant: str, amounts: dict[str, int]
+    ) -> None:
         """Add increments to today's row (no I/O: the buffer is written in the background)."""
-        key = (organization, day_label(time.time()), provider, model, variant)
+        key = (organization, self._today(), provider, model, variant)
         row = self._buffer.get(key)
         if row is None:
             row = self._buffer[key] = dict.fromkeys(FIELDS, 0)

@@ -10,6 +10,7 @@ organization and day, which ``quality_report`` reads.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -71,6 +72,16 @@ class QualitySignals:
         self.judge_scores = histogram(
             "llm_quality_judge_score", "Scores the judge model gave to sampled answers.", SCORE_BUCKETS
         )
+        self._children: dict[tuple[str, ...], Any] = {}
+        """Labelled series by (metric, labels): looking one up in prometheus_client costs more than
+        everything else recorded per answer. Bounded, because every label is."""
+
+    def _series(self, metric: ModelLabelled[Any], name: str, *labels: str) -> Any:
+        key = (name, *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def variant_label(self, variant: str | None) -> str:
         if variant is None:
@@ -96,25 +107,25 @@ class QualitySignals:
             "fallbacks": int(response.fallback_used),
             "cost_nusd": math.floor(response.cost_usd * 1e9 + 0.5),
         }
-        self.finish.labels(provider, model, variant, finish).inc()
+        self._series(self.finish, "finish", provider, model, variant, finish).inc()
         if not response.content.strip():
             amounts["empty"] = 1
-            self.empty.labels(provider, model, variant).inc()
+            self._series(self.empty, "empty", provider, model, variant).inc()
         elif is_refusal(response.content):
             amounts["refusals"] = 1
-            self.refusals.labels(provider, model, variant).inc()
+            self._series(self.refusals, "refusals", provider, model, variant).inc()
         if json_outcome is not None:
             amounts["json_requested"] = 1
             amounts[f"json_{json_outcome}"] = 1
-            self.json.labels(provider, model, variant, json_outcome).inc()
+            self._series(self.json, "json", provider, model, variant, json_outcome).inc()
         if not response.cached and response.latency_ms > 0 and response.usage.output_tokens > 0:
             rate = response.usage.output_tokens / (response.latency_ms / 1000)
             amounts["rate_count"], amounts["rate_milli"] = 1, round(rate * 1000)
-            self.rate.labels(provider, model, variant).observe(rate)
+            self._series(self.rate, "rate", provider, model, variant).observe(rate)
         if ttft_s is not None:
             amounts["ttft_count"], amounts["ttft_us"] = 1, round(ttft_s * 1e6)
-            self.ttft.labels(provider, model, variant).observe(ttft_s)
-        self.ledger.add(organization, provider, model, variant, **amounts)
+            self._series(self.ttft, "ttft", provider, model, variant).observe(ttft_s)
+        self.ledger.add(organization, provider, model, variant, amounts)
 
     def record_judged(
         self, organization: str, provider: str, model: str, variant: str | None, score: float
@@ -122,4 +133,6 @@ class QualitySignals:
         """A judge's score of an earlier answer, on the row of the answer (not of the judge's call)."""
         label, model = self.variant_label(variant), self._models(provider, model)
         self.judge_scores.labels(provider, model, label).observe(score)
-        self.ledger.add(organization, provider, model, label, judged=1, judge_score_micro=round(score * 1e6))
+        self.ledger.add(
+            organization, provider, model, label, {"judged": 1, "judge_score_micro": round(score * 1e6)}
+        )
