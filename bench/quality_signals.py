@@ -2,7 +2,7 @@
 
 Times ``QualitySignals.record`` (Prometheus series and the quality ledger's buffer) for a plain answer,
 for an answer to a call that asked for ``json_object`` and for one checked against a JSON Schema (the
-schema's validator built once per call, as the ``Signals`` stage does), and the judge's sampling draw
+schema's validator taken from the cache of checked schemas, as the ``Signals`` stage does), and the judge's sampling draw
 when judging is on. Prints microseconds per call (median of 5 runs). Run with
 ``uv run python -m bench.quality_signals``.
 """
@@ -65,7 +65,7 @@ def main() -> None:
         "json_object answer": lambda: signals.record(
             "acme", as_json, None, json_outcome=json_outcome(as_json.content, None)
         ),
-        "json_schema answer (validator built per call)": lambda: signals.record(
+        "json_schema answer (schema from the LRU)": lambda: signals.record(
             "acme", as_json, None, json_outcome=json_outcome(as_json.content, json_validator(by_schema))
         ),
         "judge sampling draw": judge.sampled,
