@@ -1,9 +1,9 @@
 """What recording an answer's quality signals costs per call, in process (no server, no network).
 
 Times ``QualitySignals.record`` (Prometheus series and the quality ledger's buffer) for a plain answer,
-for an answer to a call that asked for ``json_object`` and for one checked against a JSON Schema (the
-schema's validator taken from the cache of checked schemas, as the ``Signals`` stage does), and the judge's sampling draw
-when judging is on. Prints microseconds per call (median of 5 runs). Run with
+for an answer to a call that asked for ``json_object`` and for one checked against a JSON Schema (its
+validator from the cache of checked schemas, as the ``Signals`` stage gets it), and the judge's
+sampling draw when judging is on. Prints microseconds per call (median of 5 runs). Run with
 ``uv run python -m bench.quality_signals``.
 """
 
