@@ -178,7 +178,14 @@ class Judge:
             return None
         self.signals.record_judged(sample.organization, sample.provider, sample.model, sample.variant, score)
         if self.record_feedback is not None:
-            await self.record_feedback(sample.organization, sample.request_id, score)
+            try:
+                await self.record_feedback(sample.organization, sample.request_id, score)
+            except ServiceError as exc:  # forgotten by now, or already rated on this metric
+                logger.warning(
+                    "judge score not recorded as feedback: %s",
+                    exc.message,
+                    extra={"request_id": sample.request_id},
+                )
         self.judged.labels("scored").inc()
         return score
 
