@@ -224,3 +224,28 @@ def test_quality_totals_are_shared_by_replicas_and_survive_a_restart(
     assert seen_by_second["backend"] == "redis"
     (row,) = after["rows"]
     assert (row["responses"], row["refusals"], row["json_requested"], row["json_valid"]) == (3, 2, 1, 1)
+
+
+def test_retries_and_fallbacks_are_counted_on_the_answer_that_took_them(
+    llm_experiments: ServiceProcess,
+) -> None:
+    org = {"organization_id": "retry-org", "cache": False}
+    hello = [{"role": "user", "content": "Hello."}]
+    with httpx.Client(base_url=llm_experiments.url, timeout=30) as http:
+        retried = http.post(  # fails its first attempt, then answers
+            "/tools/complete", json={"model": "mock-fail-server-error-1", "messages": hello, **org}
+        ).json()
+        fell_back = http.post(
+            "/tools/complete",
+            json={"model": "mock-fail-auth", "fallbacks": [{"model": "mock-2"}], "messages": hello, **org},
+        ).json()
+        rows = http.post("/tools/quality_report", json={"organization_id": "retry-org"}).json()["rows"]
+        metrics = http.get("/metrics").text
+    assert retried["model"] == "mock-fail-server-error-1" and fell_back["model"] == "mock-2"
+    by_model = {r["model"]: r for r in rows}
+    assert (
+        by_model["mock-fail-server-error-1"]["retries"],
+        by_model["mock-fail-server-error-1"]["fallbacks"],
+    ) == (1, 0)
+    assert (by_model["mock-2"]["retries"], by_model["mock-2"]["fallbacks"]) == (0, 1)
+    assert 'llm_quality_fallback_answers_total{model="mock-2",provider="mock",variant="none"}' in metrics

@@ -59,6 +59,11 @@ class QualitySignals:
             "Answers to calls that asked for JSON: valid, unparsable, or schema_mismatch.",
             ["outcome"],
         )
+        self.retries = counter(
+            "llm_quality_retries", "Provider calls repeated by the retry policy, by the answer's variant."
+        )
+        self.fallbacks = counter("llm_quality_fallback_answers", "Answers that came from a fallback hop.")
+        self.cost = counter("llm_quality_cost_usd", "What the answers cost, by variant (dollars).")
         self.rate = histogram(
             "llm_quality_output_tokens_per_second",
             "Output tokens per second of provider calls (cache hits excluded).",
@@ -108,6 +113,12 @@ class QualitySignals:
             "cost_nusd": math.floor(response.cost_usd * 1e9 + 0.5),
         }
         self._series(self.finish, "finish", provider, model, variant, finish).inc()
+        if retries:
+            self._series(self.retries, "retries", provider, model, variant).inc(retries)
+        if response.fallback_used:
+            self._series(self.fallbacks, "fallbacks", provider, model, variant).inc()
+        if response.cost_usd > 0:
+            self._series(self.cost, "cost", provider, model, variant).inc(response.cost_usd)
         if not response.content.strip():
             amounts["empty"] = 1
             self._series(self.empty, "empty", provider, model, variant).inc()
