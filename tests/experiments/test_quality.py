@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -14,8 +15,8 @@ from tests.conftest import RedisServer, ServiceProcess, llm_process
 from tests.sse import sse_events
 
 
-def _rows(http: httpx.Client) -> list[dict[str, object]]:
-    reply = http.post("/tools/quality_report", json={})
+def _rows(http: httpx.Client, organization: str | None = None) -> list[dict[str, Any]]:
+    reply = http.post("/tools/quality_report", json={"organization_id": organization} if organization else {})
     assert reply.status_code == 200, reply.text
     return reply.json()["rows"]
 
@@ -31,6 +32,7 @@ def test_truncated_and_empty_answers_are_counted_per_model_and_variant(
                     "model": "mock-echo",
                     "max_tokens": 1,
                     "cache": False,
+                    "organization_id": "truncation-org",
                     "messages": [{"role": "user", "content": "one two three four"}],
                 },
             ).json()
@@ -41,11 +43,12 @@ def test_truncated_and_empty_answers_are_counted_per_model_and_variant(
                 "model": "mock-echo",
                 "stop": ["silence"],
                 "cache": False,
+                "organization_id": "truncation-org",
                 "messages": [{"role": "user", "content": "silence"}],
             },
         ).json()
         assert empty["content"].strip() == ""
-        row = next(r for r in _rows(http) if r["model"] == "mock-echo")
+        (row,) = _rows(http, "truncation-org")
         metrics = http.get("/metrics").text
     assert (row["provider"], row["variant"]) == ("mock", "none")
     assert row["responses"] == 4 and row["truncated"] == 3 and row["empty"] == 1
@@ -64,6 +67,7 @@ def test_streams_record_time_to_first_token_under_their_variant(llm_experiments:
             json={
                 "experiment": "split",
                 "episode_id": "stream-1",
+                "organization_id": "stream-org",
                 "cache": False,
                 "messages": [{"role": "user", "content": "Tell me a story."}],
             },
@@ -71,7 +75,7 @@ def test_streams_record_time_to_first_token_under_their_variant(llm_experiments:
         done = [data for event, data in sse_events(reply.text) if event == "done"]
         assert done and done[0]["experiment"] == "split", reply.text
         variant = done[0]["variant"]
-        row = next(r for r in _rows(http) if r["variant"] == variant and r["model"] == done[0]["model"])
+        (row,) = [r for r in _rows(http, "stream-org") if r["variant"] == variant]
         # A caller-chosen variant name never becomes a label: only configured ones, else "other".
         bogus = http.post(
             "/tools/complete",
@@ -237,7 +241,12 @@ def test_retries_and_fallbacks_are_counted_on_the_answer_that_took_them(
         ).json()
         fell_back = http.post(
             "/tools/complete",
-            json={"model": "mock-fail-auth", "fallbacks": [{"model": "mock-2"}], "messages": hello, **org},
+            json={  # a context window too small is not retried: the next hop is tried
+                "model": "mock-fail-context-length",
+                "fallbacks": [{"provider": "mock", "model": "mock-2"}],
+                "messages": hello,
+                **org,
+            },
         ).json()
         rows = http.post("/tools/quality_report", json={"organization_id": "retry-org"}).json()["rows"]
         metrics = http.get("/metrics").text
