@@ -215,7 +215,11 @@ class ServiceProcess:
         self.log_path = LOG_DIR / f"{self.name}-{self.port}.log"
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=log, cwd=ROOT)
-        wait_until(self._healthy, timeout=timeout, what=f"{self.name} on port {self.port}")
+        try:
+            wait_until(self._healthy, timeout=timeout, what=f"{self.name} on port {self.port}")
+        except BaseException:
+            self.stop()  # a process that never became healthy must not outlive the test
+            raise
         return self
 
     def _healthy(self) -> bool:

@@ -1,4 +1,5 @@
-"""With keys on: feedback only on the key's own organization's requests, analysis for operators only."""
+"""With keys on: feedback only on the key's own organization's requests, analysis for operators only,
+quality reports scoped to the key's organization like usage reports."""
 
 from __future__ import annotations
 
@@ -41,6 +42,21 @@ def test_keys_scope_feedback_and_reserve_the_report_and_freezing_for_operators(
                 "/tools/experiment_report", headers=operator.headers, json={"experiment": "split"}
             )
             anonymous = http.post("/feedback", json=body)
+            http.post(
+                "/tools/complete",
+                headers=rival.headers,
+                json={
+                    "model": "mock-echo",
+                    "messages": [{"role": "user", "content": "I cannot help with it."}],
+                },
+            )
+            # quality_report is scoped like usage_report: a key sees its own organization, whatever it asks
+            quality_acme = http.post(
+                "/tools/quality_report", headers=acme.headers, json={"organization_id": "rival"}
+            ).json()
+            quality_rival = http.get("/quality", headers=rival.headers).json()
+            quality_all = http.post("/tools/quality_report", headers=operator.headers, json={}).json()
+            quality_anonymous = http.get("/quality")
     finally:
         proc.stop()
     assert stolen.status_code == 404, stolen.text
@@ -48,3 +64,9 @@ def test_keys_scope_feedback_and_reserve_the_report_and_freezing_for_operators(
     assert report_by_acme.status_code == 403 and freeze_by_acme.status_code == 403
     assert report.status_code == 200 and sum(v["feedback"] for v in report.json()["variants"]) == 1
     assert anonymous.status_code == 401
+    assert {r["organization"] for r in quality_acme["rows"]} == {"acme"}
+    assert quality_acme["totals"]["refusals"] == 0
+    assert {r["organization"] for r in quality_rival["rows"]} == {"rival"}
+    assert quality_rival["totals"]["refusals"] == 1
+    assert {r["organization"] for r in quality_all["rows"]} == {"acme", "rival"}
+    assert quality_anonymous.status_code == 401

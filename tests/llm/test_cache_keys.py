@@ -26,7 +26,13 @@ NON_OUTPUT_FIELDS = {
 }
 """``experiment`` too: the experiment stage replaces it by the variant's model and parameters, which are
 in the key, before the cache stage runs."""
-OUTPUT_VARIATIONS = {"max_tokens": 99, "temperature": 0.1, "top_p": 0.5, "stop": ["END"]}
+OUTPUT_VARIATIONS = {
+    "max_tokens": 99,
+    "temperature": 0.1,
+    "top_p": 0.5,
+    "stop": ["END"],
+    "response_format": {"type": "json_object"},
+}
 
 
 def request(**changes: object) -> CompletionRequest:
@@ -78,6 +84,18 @@ def test_non_output_field_keeps_key(field: str, value: object) -> None:
 )
 def test_any_change_to_messages_changes_key(messages: list[ChatMessage]) -> None:
     assert key_of(request(messages=messages)) != key_of(request())
+
+
+def test_each_json_schema_gets_its_own_key() -> None:
+    def schema(kind: str) -> dict[str, object]:
+        return {"type": "json_schema", "json_schema": {"name": "a", "schema": {"type": kind}}}
+
+    assert key_of(request(response_format=schema("object"))) != key_of(
+        request(response_format=schema("array"))
+    )
+    assert key_of(request(response_format=schema("object"))) == key_of(
+        request(response_format=schema("object"))
+    )
 
 
 def test_provider_model_and_organization_change_key() -> None:

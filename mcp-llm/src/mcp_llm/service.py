@@ -16,10 +16,10 @@ from mcp_llm.batch_jobs.store import JobStore, SqliteJobStore
 from mcp_llm.batch_jobs.tools import build_batch_job_tools
 from mcp_llm.catalog import Catalog
 from mcp_llm.experiments.config import ExperimentsConfig, load_experiments
-from mcp_llm.experiments.registry import Experiments
+from mcp_llm.experiments.registry import Experiments, MemoryFreezes, RedisFreezes
 from mcp_llm.experiments.tools import build_experiment_tools
 from mcp_llm.feedback.store import FeedbackStore, MemoryFeedback, RedisFeedback
-from mcp_llm.feedback.tools import Feedback, build_feedback_tools, feedback_routes
+from mcp_llm.feedback.tools import Feedback, FeedbackArgs, build_feedback_tools, feedback_routes
 from mcp_llm.gateway.cache import CachePolicy, MemoryBackend, RedisBackend, ResponseCache
 from mcp_llm.gateway.chain import Parts
 from mcp_llm.gateway.conversations import ConversationStore, MemoryConversations, RedisConversations
@@ -33,7 +33,10 @@ from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_
 from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import PROVIDERS, ProviderEntry, ProviderRegistry
-from mcp_llm.quality.signals import QualitySignals, build_quality_tools
+from mcp_llm.quality.judge import Judge, JudgeConfig, judge_range
+from mcp_llm.quality.ledger import MemoryQualityStore, QualityLedger, RedisQualityStore
+from mcp_llm.quality.report import build_quality_tools, quality_routes
+from mcp_llm.quality.signals import QualitySignals
 from mcp_llm.resources import build_resources
 from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.routing.model_listing import ListedModels, ModelLister
@@ -47,9 +50,9 @@ from mcp_shared.auth import HttpAuth, OrganizationPolicy
 from mcp_shared.server.metrics import ToolMetrics
 from mcp_shared.server.resources import ResourceRegistry
 from mcp_shared.server.service import CheckResult
-from mcp_shared.server.tools import ToolRegistry
+from mcp_shared.server.tools import CallContext, ToolRegistry
 
-PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1", "/feedback")
+PROTECTED_PREFIXES = ("/mcp", "/tools", "/usage", "/v1", "/feedback", "/quality")
 """Routes that need a key when AUTH_ENABLED is on (``/metrics`` too with METRICS_AUTH)."""
 
 INSTRUCTIONS = (
@@ -123,16 +126,25 @@ class LLMService:
             self.providers, self.catalog, health_of=self.governance.monitor.healthy, listed=listed
         )
         self.experiments = Experiments(
-            load_experiments(settings.experiments_file) if settings.experiments_file else ExperimentsConfig()
+            load_experiments(settings.experiments_file) if settings.experiments_file else ExperimentsConfig(),
+            RedisFreezes(self.redis) if self.redis else MemoryFreezes(),
         )
         self.feedback_store: FeedbackStore = (
             RedisFeedback(self.redis, settings.feedback_ttl)
             if self.redis
             else MemoryFeedback(settings.feedback_max_requests)
         )
-        feedback = Feedback(self.feedback_store, self.experiments.metrics, organizations)
+        feedback = Feedback(
+            self.feedback_store, self.experiments.metrics, organizations, self.metrics_registry
+        )
         variants = frozenset(v.name for e in self.experiments.by_name.values() for v in e.variants)
-        quality = QualitySignals(self.metrics_registry, models, variants)
+        self.quality_ledger = QualityLedger(
+            RedisQualityStore(self.redis) if self.redis else MemoryQualityStore(),
+            retention_days=settings.usage_retention_days,
+            flush_interval=settings.quality_flush_interval,
+        )
+        quality = QualitySignals(self.metrics_registry, models, variants, self.quality_ledger)
+        self.judge = _judge(settings, feedback, quality, self.metrics_registry)
         gateway_metrics = GatewayMetrics(self.metrics_registry, models)
         self.alerts = BudgetAlerts(
             self.governance.quotas,
@@ -170,6 +182,7 @@ class LLMService:
                 feedback=self.feedback_store,
                 quality=quality,
                 alerts=self.alerts,
+                judge=self.judge,
             )
         )
         job_store: JobStore = SqliteJobStore(settings.batch_store_path)
@@ -178,6 +191,8 @@ class LLMService:
 
             job_store = RedisJobStore(self.redis)
         self.batch_jobs = BatchJobs(settings, job_store, self.gateway, prices, self.governance.ledger)
+        if self.judge is not None:
+            self.judge.attach(self.gateway.complete)
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
             [
@@ -186,7 +201,7 @@ class LLMService:
                 *build_governance_tools(self.governance, self.providers, access),
                 *build_experiment_tools(self.experiments),
                 *build_feedback_tools(feedback),
-                *build_quality_tools(quality),
+                *build_quality_tools(self.quality_ledger, access),
                 *build_analysis_tools(
                     self.experiments, self.feedback_store, frozenset(settings.auth_admin_organizations)
                 ),
@@ -211,6 +226,9 @@ class LLMService:
         await self.governance.ledger.start()
         await self.governance.monitor.start()
         await self.batch_jobs.start()
+        await self.quality_ledger.start()
+        if self.judge is not None:
+            await self.judge.start()
 
     def _warm(self) -> None:
         self.providers.warm()
@@ -222,6 +240,9 @@ class LLMService:
             await self._warming
         await self.batch_jobs.stop()
         await self.alerts.stop()
+        if self.judge is not None:
+            await self.judge.stop()
+        await self.quality_ledger.stop()
         await self.governance.monitor.stop()
         await self.governance.drain()
         await self.governance.ledger.stop()  # writes what is still buffered
@@ -276,6 +297,7 @@ class LLMService:
             *openai_routes(self.gateway, self.lister, self.settings),
             *usage_routes(self.tools),
             *feedback_routes(self.tools, self.settings),
+            *quality_routes(self.tools),
             *status_routes(self.tools, self.settings),
         ]
 
@@ -293,6 +315,44 @@ def _organization_policy(settings: LLMSettings, with_keys: frozenset[str]) -> Or
                 f"AUTH_SERVICE_ORGANIZATIONS names {', '.join(keyless)}, which has no key in API_KEYS"
             )
     return OrganizationPolicy(settings.auth_service_organizations)
+
+
+def _judge(
+    settings: LLMSettings, feedback: Feedback, quality: QualitySignals, registry: CollectorRegistry
+) -> Judge | None:
+    """The judge when ``JUDGE_MODEL`` is set; ``JUDGE_METRIC`` must name a declared, scored metric."""
+    if not settings.judge_model:
+        return None
+    metric = None
+    if settings.judge_metric:
+        metric = feedback.metrics.get(settings.judge_metric)
+        if metric is None or metric.type == "comment":
+            raise ValueError(
+                f"JUDGE_METRIC names '{settings.judge_metric}', which is not a declared boolean or number "
+                "metric of EXPERIMENTS_FILE"
+            )
+    low, high = judge_range(metric)
+    config = JudgeConfig(
+        provider=settings.judge_provider,
+        model=settings.judge_model,
+        sample_rate=settings.judge_sample_rate,
+        rubric=settings.judge_rubric,
+        queue_size=settings.judge_queue_size,
+        organization=settings.judge_organization,
+        low=low,
+        high=high,
+    )
+    scored = metric
+
+    async def record(organization: str, request_id: str, score: float) -> None:
+        assert scored is not None
+        value: bool | float = score >= 0.5 if scored.type == "boolean" else score
+        args = FeedbackArgs(
+            request_id=request_id, metric=scored.name, value=value, organization_id=organization
+        )
+        await feedback.record(args, CallContext(transport="stdio"), source="judge")
+
+    return Judge(config, quality, registry, record if metric is not None else None)
 
 
 def _redis_link(settings: LLMSettings, url: str | None, name: str) -> RedisLink | None:

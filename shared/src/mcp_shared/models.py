@@ -7,9 +7,9 @@ schemas clients see, so they are written for the caller.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 from mcp_shared.identifiers import (
     ConversationId,
@@ -53,6 +53,43 @@ class ModelRef(BaseModel):
     model: ModelName = Field(description="Model name as the provider knows it.")
 
 
+class JsonSchemaSpec(BaseModel):
+    """The schema an answer must follow (OpenAI's ``response_format.json_schema`` shape)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str = Field(default="answer", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    description: str | None = Field(default=None, max_length=2_000)
+    json_schema: dict[str, Any] = Field(alias="schema", description="A JSON Schema (draft 2020-12).")
+    strict: bool | None = None
+
+
+class ResponseFormat(BaseModel):
+    """Ask for JSON: any JSON object (``json_object``) or one following a schema (``json_schema``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["text", "json_object", "json_schema"] = "text"
+    json_schema: JsonSchemaSpec | None = None
+
+    @model_validator(mode="after")
+    def _schema_with_its_type(self) -> ResponseFormat:
+        if (self.type == "json_schema") != (self.json_schema is not None):
+            raise ValueError("json_schema is given with type json_schema, and only then")
+        return self
+
+    def wants_json(self) -> bool:
+        return self.type != "text"
+
+    def schema_dict(self) -> dict[str, Any] | None:
+        """The schema to follow, when one was given."""
+        return self.json_schema.json_schema if self.json_schema is not None else None
+
+    def wire(self) -> dict[str, Any]:
+        """As OpenAI's wire format spells it."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
 class GenerationParams(BaseModel):
     """The parameters that change what a model writes; every one of them is part of the cache key."""
 
@@ -63,6 +100,12 @@ class GenerationParams(BaseModel):
     top_p: TopP | None = None
     stop: list[str] | None = Field(
         default=None, description="Up to 4 sequences that end the generation (a single string is accepted)."
+    )
+    response_format: ResponseFormat | None = Field(
+        default=None,
+        description="{type: json_object} for a JSON answer, or {type: json_schema, json_schema: {name, "
+        "schema}} for one following a JSON Schema; sent to providers that support it, and whether the "
+        "answer parses and validates is recorded as a quality signal.",
     )
 
     @field_validator("stop", mode="before")
@@ -137,7 +180,11 @@ class CompletionRequest(GenerationParams):
     def generation_params(self) -> GenerationParams:
         """The output-affecting subset of this request."""
         return GenerationParams(
-            max_tokens=self.max_tokens, temperature=self.temperature, top_p=self.top_p, stop=self.stop
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            stop=self.stop,
+            response_format=self.response_format,
         )
 
 

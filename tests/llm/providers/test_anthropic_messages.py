@@ -238,3 +238,18 @@ async def test_live_model_list_carries_windows(provider: AnthropicProvider) -> N
         by_id["claude-opus-4-8"].context_window == 1_000_000
         and by_id["claude-opus-4-8"].max_output == 128_000
     )
+
+
+async def test_a_json_schema_is_sent_as_structured_output(
+    provider: AnthropicProvider, anthropic_script: Script
+) -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    anthropic_script.push(wire.MESSAGES, Reply(json=wire.message_body('{"n": 3}', model="claude-sonnet-4-6")))
+    asked = {"type": "json_schema", "json_schema": {"name": "count", "schema": schema}}
+    await provider.complete(make_request(response_format=asked))
+    assert sent_messages(anthropic_script)["output_config"] == {
+        "format": {"type": "json_schema", "schema": schema}
+    }
+    anthropic_script.push(wire.MESSAGES, Reply(json=wire.message_body("{}", model="claude-sonnet-4-6")))
+    await provider.complete(make_request(response_format={"type": "json_object"}))
+    assert "output_config" not in sent_messages(anthropic_script)  # Claude has no schema-less JSON mode

@@ -268,3 +268,15 @@ async def test_argument_errors_raised_by_our_own_code_stay_bugs(provider: Gemini
     broken = Broken(provider.config)
     with pytest.raises(ValueError, match="a bug"):
         await broken.complete(make_request())
+
+
+async def test_response_format_asks_gemini_for_json_following_the_schema(
+    provider: GeminiProvider, gemini_script: Script
+) -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    gemini_script.push(wire.GENERATE, Reply(json=wire.response_body('{"n": 3}', model="gemini-2.5-flash")))
+    asked = {"type": "json_schema", "json_schema": {"name": "count", "schema": schema}}
+    await provider.complete(make_request(response_format=asked))
+    config = gemini_script.last(":generateContent").body["generationConfig"]
+    assert config["responseMimeType"] == "application/json"
+    assert config["responseJsonSchema"] == schema

@@ -191,3 +191,18 @@ async def test_live_list_comes_from_tags_with_windows_from_show(
     await provider.list_live_models()
     assert len([r for r in ollama_script.requests if r.path == "/api/show"]) == 2  # windows are remembered
     assert provider.live_models_ttl is not None and provider.live_models_ttl <= 60
+
+
+async def test_response_format_becomes_ollamas_format(
+    provider: OllamaProvider, ollama_script: Script
+) -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}}
+    for asked, sent in (
+        ({"type": "json_object"}, "json"),
+        ({"type": "json_schema", "json_schema": {"name": "count", "schema": schema}}, schema),
+    ):
+        ollama_script.push(
+            wire.CHAT, Reply(json=wire.chat_body('{"n": 3}', model="llama3.2", prompt=5, output=3))
+        )
+        await provider.complete(make_request(response_format=asked))
+        assert ollama_script.last("/api/chat").body["format"] == sent

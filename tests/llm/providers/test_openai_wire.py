@@ -182,3 +182,16 @@ async def test_429_with_retry_after_is_retried_then_succeeds(
 async def test_live_model_list(provider: OpenAIChatProvider) -> None:
     models = await provider.list_live_models()
     assert models is not None and "ft:gpt-4o:acme" in {m.id for m in models}
+
+
+async def test_response_format_is_sent_as_openai_spells_it(
+    provider: OpenAIChatProvider, openai_script: Script
+) -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    asked = {"type": "json_schema", "json_schema": {"name": "count", "schema": schema, "strict": True}}
+    openai_script.push(wire.CHAT, Reply(json=wire.completion_body('{"n": 3}')))
+    await provider.complete(make_request("gpt-4.1", response_format=asked))
+    assert openai_script.last("/chat/completions").body["response_format"] == asked
+    openai_script.push(wire.CHAT, Reply(json=wire.completion_body("plain")))
+    await provider.complete(make_request("gpt-4.1", response_format={"type": "text"}))
+    assert "response_format" not in openai_script.last("/chat/completions").body

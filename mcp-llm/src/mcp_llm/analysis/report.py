@@ -155,19 +155,25 @@ def build_analysis_tools(
         experiment = experiments.get(args.experiment)
         try:
             stats = await store.stats(experiment.name, [v.name for v in experiment.variants])
+            frozen = await experiments.frozen_on(experiment.name)
         except redis_errors() as exc:
             raise ProviderUnavailableError(
                 f"feedback store unavailable: {type(exc).__name__}", status=503
             ) from exc
         metric = metrics.get(experiment.metric) if experiment.metric else None
-        report = build_report(experiment, metric, stats, experiments.frozen.get(experiment.name))
+        report = build_report(experiment, metric, stats, frozen)
         report.backend = store.name
         return report
 
     async def freeze_experiment(args: FreezeArgs, call: CallContext) -> FreezeResult:
         require_operator(call)
-        experiment = experiments.freeze(args.experiment, args.variant)
-        return FreezeResult(experiment=experiment.name, frozen_on=experiments.frozen.get(experiment.name))
+        try:
+            experiment = await experiments.freeze(args.experiment, args.variant)
+        except redis_errors() as exc:
+            raise ProviderUnavailableError(
+                f"experiment store unavailable: {type(exc).__name__}", status=503
+            ) from exc
+        return FreezeResult(experiment=experiment.name, frozen_on=args.variant)
 
     return [
         ToolSpec(

@@ -7,8 +7,9 @@ organization's requests and episodes (another's look exactly like ones that do n
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 from starlette.requests import Request
 from starlette.responses import Response
@@ -63,11 +64,21 @@ class Feedback:
     """Checks feedback against the declared metrics and the caller's organization, then stores it."""
 
     def __init__(
-        self, store: FeedbackStore, metrics: list[MetricSpec], organizations: OrganizationPolicy
+        self,
+        store: FeedbackStore,
+        metrics: list[MetricSpec],
+        organizations: OrganizationPolicy,
+        registry: CollectorRegistry | None = None,
     ) -> None:
         self.store = store
         self.metrics = {m.name: m for m in metrics}
         self.organizations = organizations
+        self.counted = Counter(
+            "llm_feedback_values",
+            "Feedback values recorded, by declared metric and source (caller, or judge for the judge model).",
+            ["metric", "source"],
+            registry=registry or CollectorRegistry(),
+        )
 
     def score(self, spec: MetricSpec, value: bool | int | float | str) -> float | None:
         """The value as a number (``None`` for a comment); a value of the wrong kind names the field."""
@@ -90,7 +101,9 @@ class Feedback:
             )
         return float(value)
 
-    async def record(self, args: FeedbackArgs, call: CallContext) -> FeedbackResult:
+    async def record(
+        self, args: FeedbackArgs, call: CallContext, source: Literal["caller", "judge"] = "caller"
+    ) -> FeedbackResult:
         spec = self.metrics.get(args.metric)
         if spec is None:
             known = ", ".join(sorted(self.metrics)) or "none are declared"
@@ -115,6 +128,7 @@ class Feedback:
             raise ProviderUnavailableError(
                 f"feedback store unavailable: {type(exc).__name__}", status=503
             ) from exc
+        self.counted.labels(spec.name, source).inc()
         return FeedbackResult(
             metric=spec.name,
             recorded_for=[Rated(experiment=e, variant=v) for e, v in arms.items()],

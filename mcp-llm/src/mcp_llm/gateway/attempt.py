@@ -93,6 +93,8 @@ class Attempt:
     cost_usd: float = 0.0
     partial: bool = False
     """True when the hop failed after part of the answer reached the caller (that part is billed)."""
+    retries: int = 0
+    """Provider calls repeated by the retry policy, over every hop (a quality signal)."""
     response: CompletionResponse | None = None
 
     def begin_hop(self, hop: Target) -> None:

@@ -2,12 +2,14 @@
 
 Outer stages run once per call, the stages inside ``Fallback`` once per hop; each wraps the ones after it.
 
-Three stages run around everything else, once per call, before the numbered ones:
+Four stages run around everything else, once per call, before the numbered ones:
 
 - ``Track`` — outermost: remembers whose each answered request was (and its experiment and variant, as
   the caller sees them), so feedback can later name it; nothing inside changes what it records.
 - ``Signals`` — outside ``Assign`` too, for the same reason: the quality signals of the answer the caller
   got (finish reason, empty answer, tokens per second, time to first token), labelled with its variant.
+- ``Judging`` — outside ``Assign`` too: offers a sample of answers (with their variant) to the judge's
+  bounded queue, without waiting; only when ``JUDGE_MODEL`` is set.
 - ``Assign`` — before routing: a call that joins an experiment becomes its variant's call (provider,
   model, parameters, system prompt), so the fallback chain, cache key, quotas and usage all see the
   variant as if the caller had named it; it labels the answer with experiment and variant.
@@ -63,6 +65,7 @@ from mcp_llm.gateway.stages.experiment import Assign
 from mcp_llm.gateway.stages.fallback import Fallback
 from mcp_llm.gateway.stages.governance import Circuit, Health, HopChecks, Ledger, Queue, Quota
 from mcp_llm.gateway.stages.idempotency import Idempotency
+from mcp_llm.gateway.stages.judging import Judging
 from mcp_llm.gateway.stages.prompt_cache import CacheSaving
 from mcp_llm.gateway.stages.provider import Adapter, Meter, Provide, Retry
 from mcp_llm.gateway.stages.quality import Signals
@@ -72,6 +75,7 @@ from mcp_llm.governance.budget_alerts import BudgetAlerts
 from mcp_llm.governance.core import Governance
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import ProviderRegistry
+from mcp_llm.quality.judge import Judge
 from mcp_llm.quality.signals import QualitySignals
 from mcp_llm.routing.labels import ModelLabels
 from mcp_llm.routing.resolution import TargetResolver
@@ -98,6 +102,7 @@ class Parts:
     feedback: FeedbackStore = field(default_factory=lambda: MemoryFeedback(100_000))
     quality: QualitySignals | None = None
     alerts: BudgetAlerts | None = None
+    judge: Judge | None = None
 
 
 def stages(p: Parts) -> list[Stage]:
@@ -106,6 +111,7 @@ def stages(p: Parts) -> list[Stage]:
     return [
         Track(p.feedback),
         Signals(p.quality or QualitySignals(CollectorRegistry(), ModelLabels(), frozenset())),
+        Judging(p.judge),
         Assign(p.experiments, p.organizations),
         Route(p.resolver, g.planner, p.organizations, p.tokens),
         BudgetCheck(p.alerts),

@@ -97,8 +97,6 @@ class ChatCompletionsRequest(BaseModel):
                 raise ValueError(f"parameter '{name}' is not supported by this gateway")
         if self.n not in (None, 1):
             raise ValueError("only n=1 is supported")
-        if self.response_format and self.response_format.get("type") not in (None, "text"):
-            raise ValueError("response_format other than text is not supported by this gateway")
         return self
 
     def to_completion_request(self, organization_id: str | None) -> CompletionRequest:
@@ -112,6 +110,7 @@ class ChatCompletionsRequest(BaseModel):
             "priority": self.priority,
             "episode_id": self.episode_id,
             "organization_id": organization_id,
+            "response_format": self.response_format,
         }
         max_tokens = self.max_completion_tokens or self.max_tokens
         optional = {"max_tokens": max_tokens, "temperature": self.temperature, "top_p": self.top_p}

@@ -110,6 +110,9 @@ class AnthropicProvider(LLMProvider):
         args.update(cached or chat_arguments(request.messages))
         if params.stop:
             args["stop_sequences"] = params.stop
+        schema = params.response_format.schema_dict() if params.response_format else None
+        if schema is not None:  # structured outputs; Claude has no schema-less JSON mode
+            args["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
         return args
 
     def request_params(self, request: ProviderRequest) -> dict[str, Any]:

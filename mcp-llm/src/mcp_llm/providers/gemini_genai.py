@@ -121,6 +121,10 @@ class GeminiProvider(LLMProvider):
             top_p=params.top_p,
             stop_sequences=params.stop,
         )
+        wanted = params.response_format
+        if wanted is not None and wanted.wants_json():
+            config.response_mime_type = "application/json"
+            config.response_json_schema = wanted.schema_dict()
         return {"model": request.model, "contents": contents, "config": config}
 
     def request_parts(self, request: ProviderRequest) -> dict[str, Any]:

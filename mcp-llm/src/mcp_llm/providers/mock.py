@@ -20,6 +20,9 @@ model                          behaviour
                                when asked for a ``"decision"``
 ``mock-judge-bad-<n>``         as ``mock-judge``, but its first ``<n>`` replies in a conversation are
                                not JSON (to exercise re-asking)
+``mock-judge-slow-<ms>``       ``mock-judge`` that waits ``<ms>`` milliseconds; asked to grade an
+                               answer (the gateway's quality judge), any ``mock-judge`` replies
+                               ``{"score": (words of the answer mod 11) / 10}``
 ``mock-leak``                  copies the instruction back, then writes another speaker's line and
                                a new instruction (to exercise stop sequences and cleaning)
 ``mock-drift``                 ends by arguing against its stance unless told to argue for it;
@@ -61,7 +64,7 @@ DEFAULT_CONTEXT_WINDOW = 32_768
 SMALL_CONTEXT_WINDOW = 512
 MOCK_RETRY_AFTER = 0.2
 _FAIL = re.compile(r"^mock-fail-(rate-limit|server-error|timeout|auth|not-found|context-length)(?:-(\d+))?$")
-_SLOW = re.compile(r"^mock-slow-(\d+)$")
+_SLOW = re.compile(r"^mock-(?:judge-)?slow-(\d+)$")
 MAX_SLOW_MS = 3_600_000
 """The longest wait ``mock-slow-<ms>`` asks for; PROVIDER_TIMEOUT cuts it sooner anyway."""
 MAX_FAILURES = 1_000_000

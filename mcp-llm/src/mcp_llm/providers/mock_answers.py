@@ -6,6 +6,9 @@
   equals); asked for a moderator's decision (the message names a ``"decision"`` field) it replies
   ``stop`` when every listed answer agrees, else ``continue``. ``mock-judge-bad-<n>``: the same, but its
   first ``n`` replies in a conversation (while it holds fewer than ``n`` assistant messages) are not JSON.
+  Asked to grade (a message names a ``"score"`` and the last has an ``Answer:`` line, as the gateway's quality
+  judge asks) it replies ``{"score": s}`` with ``s`` = (words of the answer mod 11) / 10.
+  ``mock-judge-slow-<ms>`` is ``mock-judge`` answering after ``<ms>`` milliseconds.
 - ``mock-math-<p>`` answers the first ``What is <arithmetic>?`` in the conversation correctly with
   probability ``p`` %, decided by a hash of the expression and the participant (the name after
   ``You are`` in the system message), so the same participant always gives the same answer and
@@ -41,7 +44,7 @@ from fractions import Fraction
 from mcp_shared.models import ChatMessage
 
 _ANSWER = re.compile(r"^mock-answer-(.+)$")
-_JUDGE = re.compile(r"^mock-judge(?:-bad-(\d{1,3}))?$")
+_JUDGE = re.compile(r"^mock-judge(?:-bad-(\d{1,3}))?(?:-slow-\d{1,7})?$")
 _MATH = re.compile(r"^mock-math-(\d{1,3})$")
 _QUESTION = re.compile(r"What is ([-+*/().\d\s]{1,200})\?")
 _SPEAKER = re.compile(r"\bYou are ([^,.;:\n]{1,64})")
@@ -75,6 +78,8 @@ def answer_text(model: str, messages: Sequence[ChatMessage], argument: str) -> s
     if found := _ANSWER.match(model):
         return f"{argument}\nFinal answer: {found.group(1)}"
     if found := _JUDGE.match(model):
+        if "\nAnswer:\n" in last_user and any('"score"' in m.content for m in messages):
+            return judge_score(last_user)
         bad = int(found.group(1) or 0)
         if sum(m.role == "assistant" for m in messages) < bad:
             return "I have read the debate carefully and the answer seems clear to me."
@@ -130,6 +135,13 @@ def _judge(messages: Sequence[ChatMessage]) -> str:
             "assessments": {name: f"answered {a}" for name, a in answered},
         }
     )
+
+
+def judge_score(asked: str) -> str:
+    """A grader's reply, derived from the graded answer (the text after the last ``Answer:`` line) so
+    tests can predict it: ``{"score": (words in the answer mod 11) / 10}``, from 0.0 to 1.0."""
+    answer = asked.rpartition("\nAnswer:\n")[2]
+    return json.dumps({"score": (len(answer.split()) % 11) / 10})
 
 
 def _stance_check(asked: str) -> str:

@@ -97,6 +97,9 @@ class OllamaProvider(LLMProvider):
         }
         if self._keep_alive:
             body["keep_alive"] = self._keep_alive
+        wanted = params.response_format
+        if wanted is not None and wanted.wants_json():
+            body["format"] = wanted.schema_dict() or "json"  # Ollama's structured outputs
         return body
 
     def _failure(self, exc: BaseException, model: str) -> LLMProviderError:

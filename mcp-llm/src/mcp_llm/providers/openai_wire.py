@@ -128,6 +128,8 @@ class OpenAIChatProvider(LLMProvider):
                 args["top_p"] = params.top_p
         if params.stop:
             args["stop"] = params.stop
+        if params.response_format is not None and params.response_format.wants_json():
+            args["response_format"] = params.response_format.wire()
         if request.prompt_cache and self.config.profile.prompt_cache_key:
             key = openai_cache_key(request.messages)
             if key is not None:

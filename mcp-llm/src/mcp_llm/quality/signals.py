@@ -1,163 +1,149 @@
-"""Per response: finish reason, empty answers, output tokens per second and time to first token.
+"""Per response: finish reason, refusal wording, empty answers, JSON validity, output tokens per second,
+time to first token, cost, retries and fallbacks, and the judge's scores when judging is on.
 
 Recorded as Prometheus metrics labelled provider, model and variant — all bounded: providers come from
 the registry, models go through ``ModelLabels`` and variants are the configured ones (``none`` outside
-an experiment, ``other`` for anything unexpected) — and as in-process totals for ``quality_report``.
+an experiment, ``other`` for anything unexpected) — and in the quality ledger (``ledger.py``) per
+organization and day, which ``quality_report`` reads.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
+import math
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from pydantic import BaseModel, ConfigDict
 
+from mcp_llm.quality.checks import JsonOutcome, is_refusal
+from mcp_llm.quality.ledger import MemoryQualityStore, QualityLedger
 from mcp_llm.routing.labels import ModelLabelled, ModelLabels
 from mcp_shared.models import CompletionResponse
 from mcp_shared.server.metrics import LATENCY_BUCKETS
-from mcp_shared.server.tools import CallContext, ToolSpec
 
 RATE_BUCKETS = (1, 5, 10, 25, 50, 100, 200, 400, 800, 1600, 5000)
-TTFT_SAMPLES = 1_000
-
-
-@dataclass(slots=True)
-class Tally:
-    """Totals of one provider, model and variant since the process started."""
-
-    responses: int = 0
-    finish: dict[str, int] = field(default_factory=dict)
-    empty: int = 0
-    rate_total: float = 0.0
-    rate_count: int = 0
-    ttft: deque[float] = field(default_factory=lambda: deque(maxlen=TTFT_SAMPLES))
-
-
-class QualityRow(BaseModel):
-    provider: str
-    model: str
-    variant: str
-    responses: int
-    truncated: int
-    content_filtered: int
-    empty: int
-    finish_reasons: dict[str, int]
-    output_tokens_per_second: float | None
-    time_to_first_token_p50_s: float | None
-
-
-class QualityReport(BaseModel):
-    rows: list[QualityRow]
-
-
-class QualityArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 2.5, 5.0, 10.0)
 
 
 class QualitySignals:
     """Takes each answered response and records its signals."""
 
-    def __init__(self, registry: CollectorRegistry, models: ModelLabels, variants: frozenset[str]) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        models: ModelLabels,
+        variants: frozenset[str],
+        ledger: QualityLedger | None = None,
+    ) -> None:
         self._variants = variants
         self._models = models
+        self.ledger = ledger or QualityLedger(MemoryQualityStore())
         labels = ["provider", "model", "variant"]
-        self.finish = ModelLabelled(
-            Counter(
-                "llm_quality_responses",
-                "Answered responses by finish reason (length: truncated; content_filter: refused).",
-                [*labels, "finish_reason"],
-                registry=registry,
-            ),
-            models,
+
+        def counter(name: str, doc: str, extra: list[str] | None = None) -> ModelLabelled:
+            return ModelLabelled(Counter(name, doc, [*labels, *(extra or [])], registry=registry), models)
+
+        def histogram(name: str, doc: str, buckets: tuple[float, ...]) -> ModelLabelled:
+            return ModelLabelled(Histogram(name, doc, labels, buckets=buckets, registry=registry), models)
+
+        self.finish = counter(
+            "llm_quality_responses",
+            "Answered responses by finish reason (length: truncated; content_filter: refused).",
+            ["finish_reason"],
         )
-        self.empty = ModelLabelled(
-            Counter(
-                "llm_quality_empty_answers", "Answers empty or only whitespace.", labels, registry=registry
-            ),
-            models,
+        self.empty = counter("llm_quality_empty_answers", "Answers empty or only whitespace.")
+        self.refusals = counter(
+            "llm_quality_refusals", "Answers that open with refusal wording (a fixed list of phrasings)."
         )
-        self.rate = ModelLabelled(
-            Histogram(
-                "llm_quality_output_tokens_per_second",
-                "Output tokens per second of provider calls (cache hits excluded).",
-                labels,
-                buckets=RATE_BUCKETS,
-                registry=registry,
-            ),
-            models,
+        self.json = counter(
+            "llm_quality_json_answers",
+            "Answers to calls that asked for JSON: valid, unparsable, or schema_mismatch.",
+            ["outcome"],
         )
-        self.ttft = ModelLabelled(
-            Histogram(
-                "llm_quality_time_to_first_token_seconds",
-                "Time from request to the first streamed token, per variant.",
-                labels,
-                buckets=LATENCY_BUCKETS,
-                registry=registry,
-            ),
-            models,
+        self.retries = counter(
+            "llm_quality_retries", "Provider calls repeated by the retry policy, by the answer's variant."
         )
-        self._tallies: dict[tuple[str, str, str], Tally] = {}
+        self.fallbacks = counter("llm_quality_fallback_answers", "Answers that came from a fallback hop.")
+        self.cost = counter("llm_quality_cost_usd", "What the answers cost, by variant (dollars).")
+        self.rate = histogram(
+            "llm_quality_output_tokens_per_second",
+            "Output tokens per second of provider calls (cache hits excluded).",
+            RATE_BUCKETS,
+        )
+        self.ttft = histogram(
+            "llm_quality_time_to_first_token_seconds",
+            "Time from request to the first streamed token, per variant.",
+            LATENCY_BUCKETS,
+        )
+        self.judge_scores = histogram(
+            "llm_quality_judge_score", "Scores the judge model gave to sampled answers.", SCORE_BUCKETS
+        )
+        self._children: dict[tuple[str, ...], Any] = {}
+        """Labelled series by (metric, labels): looking one up in prometheus_client costs more than
+        everything else recorded per answer. Bounded, because every label is."""
+
+    def _series(self, metric: ModelLabelled[Any], name: str, *labels: str) -> Any:
+        key = (name, *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def variant_label(self, variant: str | None) -> str:
         if variant is None:
             return "none"
         return variant if variant in self._variants else "other"
 
-    def record(self, response: CompletionResponse, ttft_s: float | None) -> None:
+    def record(
+        self,
+        organization: str,
+        response: CompletionResponse,
+        ttft_s: float | None,
+        retries: int = 0,
+        json_outcome: JsonOutcome | None = None,
+    ) -> None:
         variant = self.variant_label(response.variant)
         provider, model = response.provider, self._models(response.provider, response.model)
-        tally = self._tallies.setdefault((provider, model, variant), Tally())
-        tally.responses += 1
-        tally.finish[response.finish_reason] = tally.finish.get(response.finish_reason, 0) + 1
-        self.finish.labels(provider, model, variant, response.finish_reason).inc()
+        finish = response.finish_reason
+        amounts = {
+            "responses": 1,
+            "truncated": int(finish == "length"),
+            "content_filtered": int(finish == "content_filter"),
+            "retries": retries,
+            "fallbacks": int(response.fallback_used),
+            "cost_nusd": math.floor(response.cost_usd * 1e9 + 0.5),
+        }
+        self._series(self.finish, "finish", provider, model, variant, finish).inc()
+        if retries:
+            self._series(self.retries, "retries", provider, model, variant).inc(retries)
+        if response.fallback_used:
+            self._series(self.fallbacks, "fallbacks", provider, model, variant).inc()
+        if response.cost_usd > 0:
+            self._series(self.cost, "cost", provider, model, variant).inc(response.cost_usd)
         if not response.content.strip():
-            tally.empty += 1
-            self.empty.labels(provider, model, variant).inc()
+            amounts["empty"] = 1
+            self._series(self.empty, "empty", provider, model, variant).inc()
+        elif is_refusal(response.content):
+            amounts["refusals"] = 1
+            self._series(self.refusals, "refusals", provider, model, variant).inc()
+        if json_outcome is not None:
+            amounts["json_requested"] = 1
+            amounts[f"json_{json_outcome}"] = 1
+            self._series(self.json, "json", provider, model, variant, json_outcome).inc()
         if not response.cached and response.latency_ms > 0 and response.usage.output_tokens > 0:
             rate = response.usage.output_tokens / (response.latency_ms / 1000)
-            tally.rate_total += rate
-            tally.rate_count += 1
-            self.rate.labels(provider, model, variant).observe(rate)
+            amounts["rate_count"], amounts["rate_milli"] = 1, round(rate * 1000)
+            self._series(self.rate, "rate", provider, model, variant).observe(rate)
         if ttft_s is not None:
-            tally.ttft.append(ttft_s)
-            self.ttft.labels(provider, model, variant).observe(ttft_s)
+            amounts["ttft_count"], amounts["ttft_us"] = 1, round(ttft_s * 1e6)
+            self._series(self.ttft, "ttft", provider, model, variant).observe(ttft_s)
+        self.ledger.add(organization, provider, model, variant, amounts)
 
-    def report(self) -> QualityReport:
-        rows = []
-        for (provider, model, variant), t in sorted(self._tallies.items()):
-            ttft = sorted(t.ttft)
-            rows.append(
-                QualityRow(
-                    provider=provider,
-                    model=model,
-                    variant=variant,
-                    responses=t.responses,
-                    truncated=t.finish.get("length", 0),
-                    content_filtered=t.finish.get("content_filter", 0),
-                    empty=t.empty,
-                    finish_reasons=dict(t.finish),
-                    output_tokens_per_second=round(t.rate_total / t.rate_count, 3) if t.rate_count else None,
-                    time_to_first_token_p50_s=round(ttft[(len(ttft) - 1) // 2], 6) if ttft else None,
-                )
-            )
-        return QualityReport(rows=rows)
-
-
-def build_quality_tools(signals: QualitySignals) -> list[ToolSpec[Any]]:
-    async def quality_report(args: QualityArgs, call: CallContext) -> QualityReport:
-        return signals.report()
-
-    return [
-        ToolSpec(
-            "quality_report",
-            "Automatic quality signals per provider, model and experiment variant since the server started: "
-            "responses, truncated (finish length), content-filtered, empty answers, all finish reasons, mean "
-            "output tokens per second and median time to first token of streams.",
-            QualityArgs,
-            quality_report,
-            QualityReport,
-            read_only=True,
+    def record_judged(
+        self, organization: str, provider: str, model: str, variant: str | None, score: float
+    ) -> None:
+        """A judge's score of an earlier answer, on the row of the answer (not of the judge's call)."""
+        label, model = self.variant_label(variant), self._models(provider, model)
+        self.judge_scores.labels(provider, model, label).observe(score)
+        self.ledger.add(
+            organization, provider, model, label, {"judged": 1, "judge_score_micro": round(score * 1e6)}
         )
-    ]

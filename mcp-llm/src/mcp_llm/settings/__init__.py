@@ -73,6 +73,41 @@ class LLMSettings(ServiceSettings):
         default=100_000, ge=100, description="Requests remembered for feedback in process (without Redis)."
     )
 
+    # Judged quality (off unless JUDGE_MODEL is set).
+    judge_model: str | None = Field(
+        default=None, description="Model that scores a sample of answers off the request path; unset: off."
+    )
+    judge_provider: str | None = Field(default=None, description="Provider of JUDGE_MODEL (else inferred).")
+    judge_sample_rate: float = Field(
+        default=0.1, ge=0.0, le=1.0, description="Fraction of answered calls the judge scores."
+    )
+    judge_rubric: str = Field(
+        default="Score how well the answer serves the request: correct, complete, relevant and clear.",
+        min_length=1,
+        max_length=20_000,
+        description="What the judge is told to score against.",
+    )
+    judge_metric: str | None = Field(
+        default=None,
+        description="A declared number or boolean metric (EXPERIMENTS_FILE) the scores are recorded under "
+        "as feedback from source judge; unset: scores go to quality_report and metrics only.",
+    )
+    judge_queue_size: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="Answers waiting for the judge; more are dropped and counted.",
+    )
+    judge_organization: str = Field(
+        default="operator",
+        min_length=1,
+        max_length=64,
+        description="Organization billed for the judge's calls.",
+    )
+    quality_flush_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between writes of the quality totals to Redis."
+    )
+
     # Provider calls.
     provider_timeout: float = Field(
         default=120.0,

@@ -28,7 +28,7 @@ class Assign:
             return
         experiment = self.experiments.get(name)
         organization = self.organizations.acting_for(attempt.call.organization_id, request.organization_id)
-        variant = self.experiments.variant_for(experiment, request.episode_id, organization)
+        variant = await self.experiments.variant_for(experiment, request.episode_id, organization)
         attempt.request = apply(variant, request)
         await call_next(attempt)
         if attempt.response is not None:

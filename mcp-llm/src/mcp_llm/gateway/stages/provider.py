@@ -99,7 +99,16 @@ class Retry:
         self.policy = policy
 
     async def handle(self, attempt: Attempt, call_next: Next) -> None:
-        await self.policy.call(lambda: call_next(attempt), may_retry=lambda: not attempt.stream.started)
+        tries = 0
+
+        async def once() -> None:
+            nonlocal tries
+            tries += 1
+            if tries > 1:
+                attempt.retries += 1
+            await call_next(attempt)
+
+        await self.policy.call(once, may_retry=lambda: not attempt.stream.started)
 
 
 class Adapter:
