@@ -24,6 +24,7 @@ from mcp_llm.gateway.idempotency import IdempotencyStore, MemoryIdempotency, Red
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.gateway.stages.compress import CompressionConfig
 from mcp_llm.governance.budget_alerts import BudgetAlerts
 from mcp_llm.governance.build import build_governance
 from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
@@ -164,6 +165,9 @@ class LLMService:
                 feedback=self.feedback_store,
                 quality=quality,
                 alerts=self.alerts,
+                compression=CompressionConfig(
+                    settings.compression_summary_model, settings.compression_summary_max_tokens
+                ),
             )
         )
         access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))

@@ -16,6 +16,7 @@ from mcp_shared.models import (
     MAX_FALLBACKS,
     ChatMessage,
     CompletionRequest,
+    CompressOptions,
     MaxTokens,
     ModelRef,
     Priority,
@@ -85,6 +86,8 @@ class ChatCompletionsRequest(BaseModel):
     response_format: dict[str, Any] | None = None
     fallbacks: list[ModelRef] = Field(default_factory=list, max_length=MAX_FALLBACKS)
     cache: bool = True
+    prompt_cache: bool = True
+    compress: bool | CompressOptions | None = None
     conversation_id: ConversationId | None = None
     priority: Priority = 0
     episode_id: EpisodeId | None = None
@@ -108,6 +111,8 @@ class ChatCompletionsRequest(BaseModel):
             "stop": self.stop,
             "fallbacks": self.fallbacks,
             "cache": self.cache,
+            "prompt_cache": self.prompt_cache,
+            "compress": self.compress,
             "conversation_id": self.conversation_id,
             "priority": self.priority,
             "episode_id": self.episode_id,
