@@ -217,6 +217,17 @@ class Usage(BaseModel):
     def of(cls, input_tokens: int, output_tokens: int, **extra: int) -> Usage:
         return cls(input_tokens=input_tokens, output_tokens=output_tokens, **extra)
 
+    @classmethod
+    def summed(cls, *usages: Usage) -> Usage:
+        """Every count of several calls added up (cache reads and writes included)."""
+        return cls(
+            input_tokens=sum(u.input_tokens for u in usages),
+            output_tokens=sum(u.output_tokens for u in usages),
+            cache_read_tokens=sum(u.cache_read_tokens for u in usages),
+            cache_write_tokens=sum(u.cache_write_tokens for u in usages),
+            reasoning_tokens=sum(u.reasoning_tokens for u in usages),
+        )
+
 
 class HopOutcome(BaseModel):
     """What happened to one hop of the provider chain (the primary is hop 0)."""
