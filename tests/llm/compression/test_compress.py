@@ -257,3 +257,14 @@ async def test_mcp_complete_reports_the_compression(llm_server: ServiceProcess) 
         )
     assert not result.is_error
     assert result.structured_content["compression"]["method"] == "normalize"
+
+
+def test_compression_lets_a_prompt_fit_a_window_it_overflowed(http: httpx.Client) -> None:
+    """The context-window check and the provider see the compressed prompt (mock-small: 512 tokens)."""
+    ask = {"model": "mock-small", "messages": long_history(), "cache": False}
+    refused = http.post("/tools/complete", json=ask)
+    assert refused.status_code == 413 and refused.json()["error"]["type"] == "context_length_exceeded"
+    fitted = http.post("/tools/complete", json={**ask, "compress": {"target_tokens": 400}})
+    assert fitted.status_code == 200, fitted.text
+    report = fitted.json()["compression"]
+    assert report["tokens_before"] > 512 and report["tokens_after"] <= 400
