@@ -109,6 +109,15 @@ class CompressOptions(BaseModel):
     )
 
 
+def compress_shorthand(cls: type, value: object) -> object:
+    """``compress: true`` is ``{}`` (normalise only), ``false`` is no compression."""
+    if value is True:
+        return {}
+    if value is False:
+        return None
+    return value
+
+
 class CompressionReport(BaseModel):
     """What ``compress`` did to the prompt."""
 
@@ -182,14 +191,7 @@ class CompletionRequest(GenerationParams):
         "assigned to the episode (else the organization) chooses provider, model and parameters.",
     )
 
-    @field_validator("compress", mode="before")
-    @classmethod
-    def _compress_shorthand(cls, value: object) -> object:
-        if value is True:
-            return {}
-        if value is False:
-            return None
-        return value
+    _compress_shorthand = field_validator("compress", mode="before")(compress_shorthand)
 
     def generation_params(self) -> GenerationParams:
         """The output-affecting subset of this request."""

@@ -247,7 +247,7 @@ def test_v1_takes_compress_as_an_extension_field(llm_server: ServiceProcess) -> 
             messages=[{"role": "user", "content": "Hi"}],
             extra_body={"compress": {"target_tokens": -3}},
         )
-    assert "target_tokens" in str(refused.value)
+    assert refused.value.param == "compress.target_tokens"
 
 
 async def test_mcp_complete_reports_the_compression(llm_server: ServiceProcess) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mcp_shared.errors import InvalidRequestError
 from mcp_shared.identifiers import ConversationId, EpisodeId, ModelName
@@ -22,6 +22,7 @@ from mcp_shared.models import (
     Priority,
     Temperature,
     TopP,
+    compress_shorthand,
 )
 
 MAX_CHOICES = 128
@@ -87,10 +88,12 @@ class ChatCompletionsRequest(BaseModel):
     fallbacks: list[ModelRef] = Field(default_factory=list, max_length=MAX_FALLBACKS)
     cache: bool = True
     prompt_cache: bool = True
-    compress: bool | CompressOptions | None = None
+    compress: CompressOptions | None = None
     conversation_id: ConversationId | None = None
     priority: Priority = 0
     episode_id: EpisodeId | None = None
+
+    _compress_shorthand = field_validator("compress", mode="before")(compress_shorthand)
 
     @model_validator(mode="after")
     def _refuse_what_we_cannot_honour(self) -> ChatCompletionsRequest:
