@@ -49,7 +49,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_healthy(url: str, timeout: float = 30.0) -> None:
+def wait_healthy(url: str, timeout: float = 120.0) -> None:
+    """Until ``url`` answers /healthz (generous: a loaded machine may take a while to import a service)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

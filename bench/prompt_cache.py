@@ -82,6 +82,7 @@ def run(rounds: int) -> dict[str, Any]:
             ran = http.post(f"{debate_url}/tools/run_debate", json={"debate_id": created["id"]})
             ran.raise_for_status()
             turns = [r.body for r in script.requests if r.path == "/v1/messages"]
+            debate_ledger = http.get(f"{debate_url}/debates/{created['id']}").json()["ledger"]["total"]
             before = http.post(f"{llm_url}/tools/usage_report", json={"period": "today"}).json()["totals"]
             for kind in KINDS:
                 tally["cached"][kind] = before[kind]
@@ -108,6 +109,10 @@ def run(rounds: int) -> dict[str, Any]:
         "tokens": tally,
         "cost_usd": dollars,
         "saving_pct": round(100 * (1 - dollars["cached"] / dollars["uncached"]), 1),
+        "debate_ledger": {
+            k: debate_ledger[k]
+            for k in ("cache_read_tokens", "cache_write_tokens", "cost_usd", "cache_saving_usd")
+        },
         "machine": platform.platform(),
     }
 
@@ -120,6 +125,12 @@ def report(result: dict[str, Any]) -> None:
     cost = result["cost_usd"]
     print(f"{'cost_usd':<20}{cost['cached']:>15.6f}{cost['uncached']:>15.6f}")
     print(f"saving: {result['saving_pct']} %")
+    ledger = result["debate_ledger"]
+    print(
+        f"mcp-debate's own ledger: {ledger['cache_read_tokens']:,} cache reads, "
+        f"{ledger['cache_write_tokens']:,} cache writes, cost {ledger['cost_usd']:.6f}, "
+        f"saving {ledger['cache_saving_usd']:.6f} USD"
+    )
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 mcp-debate and mcp-llm run as processes; Anthropic is the fake, which bills marked prefixes the way
 Anthropic documents it. Each participant's system prompt is long enough to cache, so every turn after
-a participant's first reads at least that prompt, and the gateway's ledger counts exactly those reads.
+a participant's first reads at least that prompt; the gateway's ledger counts exactly those reads, and
+so does the debate's own ledger, per participant, with the saving priced from the same bills.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import genai_prices
 import httpx
 import pytest
 
@@ -32,6 +34,19 @@ def claude_debate(vendors_server: ServiceProcess, tmp_path: Path) -> Iterator[Se
 def cache_reads_in_ledger(server: ServiceProcess) -> int:
     report = httpx.post(f"{server.url}/tools/usage_report", json={"period": "today"}, timeout=10).json()
     return int(report["totals"]["cache_read_tokens"])
+
+
+def input_cost(bill: dict[str, int], cached: bool) -> float:
+    """The bill's input at Claude Sonnet 4.6's rates, with or without its cache reads and writes."""
+    read, write = bill["cache_read"], bill["cache_write"]
+    usage = genai_prices.Usage(
+        input_tokens=bill["input_tokens"] + read + write,
+        output_tokens=0,
+        cache_read_tokens=read if cached and read else None,
+        cache_write_tokens=write if cached and write else None,
+    )
+    price = genai_prices.calc_price(usage, model_ref="claude-sonnet-4-6", provider_id="anthropic")
+    return float(price.total_price)
 
 
 def test_each_participant_reads_its_prefix_from_round_two_on(
@@ -77,3 +92,20 @@ def test_each_participant_reads_its_prefix_from_round_two_on(
         for round_no, usage in enumerate(mine[1:], start=2):
             assert usage["cache_read"] >= system_tokens, (name, round_no, usage)
     assert cache_reads_in_ledger(vendors_server) - before == sum(u["cache_read"] for _, u in bills)
+
+    # The debate's own ledger: each participant's reads, writes and saving, from the same bills.
+    view = httpx.get(f"{claude_debate.url}/debates/{created.json()['id']}", timeout=10).json()
+    ledger = {line["name"]: line for line in view["ledger"]["participants"]}
+    for name, tag in tags.items():
+        mine = [usage for system, usage in bills if tag in system]
+        line = ledger[name]
+        assert line["cache_read_tokens"] == sum(u["cache_read"] for u in mine) > 0
+        assert line["cache_write_tokens"] == sum(u["cache_write"] for u in mine) > 0
+        saving = sum(input_cost(u, cached=False) - input_cost(u, cached=True) for u in mine)
+        assert line["cache_saving_usd"] == pytest.approx(saving, rel=1e-6, abs=1e-9)
+        assert line["cache_saving_usd"] > 0  # reads of rounds 2 and 3 outweigh the round-1 write
+    total = view["ledger"]["total"]
+    assert total["cache_read_tokens"] == sum(u["cache_read"] for _, u in bills)
+    assert total["cache_saving_usd"] == pytest.approx(
+        sum(line["cache_saving_usd"] for line in ledger.values()), abs=1e-8
+    )

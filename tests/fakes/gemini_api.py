@@ -104,8 +104,10 @@ def stream_frames(
     finish: str = "STOP",
     prompt: int = 9,
     thoughts: int = 0,
+    cached: int = 0,
 ) -> list[str]:
-    """SSE frames: one per text piece, the last with ``finishReason`` and the final usage."""
+    """SSE frames: one per text piece, the last with ``finishReason`` and the final usage (every frame
+    carries the prompt's counts, implicit-cache hits included, as Gemini sends them)."""
     frames = []
     for index, piece in enumerate(pieces):
         last = index == len(pieces) - 1
@@ -117,6 +119,7 @@ def stream_frames(
             prompt=prompt,
             candidates=so_far,
             thoughts=thoughts,
+            cached=cached,
         )
         frames.append(_frame(body))
     return frames

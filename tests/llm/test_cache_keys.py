@@ -23,9 +23,11 @@ NON_OUTPUT_FIELDS = {
     "experiment",
     "idempotency_key",
     "prompt_cache",
+    "compress",
 }
 """``experiment`` too: the experiment stage replaces it by the variant's model and parameters, which are
-in the key, before the cache stage runs."""
+in the key, before the cache stage runs. ``compress`` likewise: the compression stage rewrites the
+messages, which are in the key, before the cache stage runs (``tests/llm/compression``)."""
 OUTPUT_VARIATIONS = {
     "max_tokens": 99,
     "temperature": 0.1,

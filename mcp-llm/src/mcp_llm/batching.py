@@ -15,7 +15,8 @@ import asyncio
 import dataclasses
 import json
 import logging
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -84,45 +85,81 @@ class BatchCompleteResult(BaseModel):
     cost_usd: float = Field(description="Sum of the items' cost_usd.")
 
 
-async def batch_complete(gateway: Gateway, args: BatchCompleteArgs, call: CallContext) -> BatchCompleteResult:
-    """Every item through ``gateway.complete``, bounded by ``args.concurrency``; results in input order."""
-    slots = asyncio.Semaphore(args.concurrency)
-    results: list[BatchItemResult | None] = [None] * len(args.items)
+Outcome: TypeAlias = CompletionResponse | ServiceError
+"""One item's end: its answer or its structured error."""
+OnDone: TypeAlias = Callable[[int, Outcome, int], Awaitable[None]]
+"""Called as each item finishes: its index, its outcome, how many have finished so far."""
+
+
+async def fan_out(
+    gateway: Gateway,
+    requests: Sequence[CompletionRequest | ServiceError],
+    concurrency: int,
+    call: CallContext,
+    on_done: OnDone | None = None,
+) -> list[Outcome]:
+    """Each request through ``gateway.complete``, at most ``concurrency`` at once; outcomes in input order.
+
+    An item given as a ``ServiceError`` (refused before it could run) keeps that error; shared by
+    ``batch_complete`` and ``POST /v1/batch/chat/completions``."""
+    slots = asyncio.Semaphore(concurrency)
+    outcomes: list[Outcome | None] = [None] * len(requests)
     done = 0
 
-    async def one(index: int, item: BatchItem) -> None:
+    async def one(index: int, request: CompletionRequest | ServiceError) -> None:
         nonlocal done
-        async with slots:
-            results[index] = await _run_item(gateway, item, call, index)
+        if isinstance(request, ServiceError):
+            outcome: Outcome = request
+        else:
+            async with slots:
+                outcome = await _run_item(gateway, request, call, index)
+        outcomes[index] = outcome
         done += 1
-        if call.streaming:
-            result = results[index]
-            assert result is not None
-            progress = {"id": item.id, "ok": result.ok, "done": done, "total": len(args.items)}
-            await call.emit(StreamEvent(text=json.dumps(progress), event="item", data=progress))
+        if on_done is not None:
+            await on_done(index, outcome, done)
 
     async with asyncio.TaskGroup() as group:
-        for index, item in enumerate(args.items):
-            group.create_task(one(index, item))
-    finished = [r for r in results if r is not None]
-    assert len(finished) == len(args.items), "every item ends with a result"
+        for index, request in enumerate(requests):
+            group.create_task(one(index, request))
+    finished = [o for o in outcomes if o is not None]
+    assert len(finished) == len(requests), "every item ends with an outcome"
+    return finished
+
+
+async def batch_complete(gateway: Gateway, args: BatchCompleteArgs, call: CallContext) -> BatchCompleteResult:
+    """Every item through ``gateway.complete``, bounded by ``args.concurrency``; results in input order."""
+
+    async def report(index: int, outcome: Outcome, done: int) -> None:
+        if call.streaming:
+            ok = not isinstance(outcome, ServiceError)
+            progress = {"id": args.items[index].id, "ok": ok, "done": done, "total": len(args.items)}
+            await call.emit(StreamEvent(text=json.dumps(progress), event="item", data=progress))
+
+    requests = [
+        CompletionRequest.model_validate(item.model_dump(exclude={"id"}) | {"stream": False})
+        for item in args.items
+    ]
+    outcomes = await fan_out(gateway, requests, args.concurrency, call, report)
+    results = [
+        BatchItemResult(id=item.id, ok=False, error=outcome.to_payload()["error"])
+        if isinstance(outcome, ServiceError)
+        else BatchItemResult(id=item.id, ok=True, response=outcome)
+        for item, outcome in zip(args.items, outcomes, strict=True)
+    ]
     return BatchCompleteResult(
-        items=finished,
-        succeeded=sum(r.ok for r in finished),
-        failed=sum(not r.ok for r in finished),
-        cost_usd=round(sum(r.response.cost_usd for r in finished if r.response), 12),
+        items=results,
+        succeeded=sum(r.ok for r in results),
+        failed=sum(not r.ok for r in results),
+        cost_usd=round(sum(r.response.cost_usd for r in results if r.response), 12),
     )
 
 
-async def _run_item(gateway: Gateway, item: BatchItem, call: CallContext, index: int) -> BatchItemResult:
-    request = CompletionRequest.model_validate(item.model_dump(exclude={"id"}) | {"stream": False})
+async def _run_item(gateway: Gateway, request: CompletionRequest, call: CallContext, index: int) -> Outcome:
     item_call = dataclasses.replace(call, request_id=f"{call.request_id}.{index}", streaming=False)
     try:
-        response = await gateway.complete(request, item_call)
+        return await gateway.complete(request, item_call)
     except ServiceError as exc:
-        return BatchItemResult(id=item.id, ok=False, error=exc.to_payload()["error"])
+        return exc
     except Exception:  # one item's bug must not sink the other items
         logger.exception("batch item crashed", extra={"item": index})
-        error = InternalError(f"internal error on item '{item.id}'; quote request id {item_call.request_id}")
-        return BatchItemResult(id=item.id, ok=False, error=error.to_payload()["error"])
-    return BatchItemResult(id=item.id, ok=True, response=response)
+        return InternalError(f"internal error on item {index}; quote request id {item_call.request_id}")

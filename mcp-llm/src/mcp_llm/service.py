@@ -27,6 +27,7 @@ from mcp_llm.gateway.idempotency import IdempotencyStore, MemoryIdempotency, Red
 from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.gateway.retry import RetryPolicy
+from mcp_llm.gateway.stages.compress import CompressionConfig
 from mcp_llm.governance.budget_alerts import BudgetAlerts
 from mcp_llm.governance.build import build_governance
 from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
@@ -183,6 +184,9 @@ class LLMService:
                 quality=quality,
                 alerts=self.alerts,
                 judge=self.judge,
+                compression=CompressionConfig(
+                    settings.compression_summary_model, settings.compression_summary_max_tokens
+                ),
             )
         )
         job_store: JobStore = SqliteJobStore(settings.batch_store_path)

@@ -127,6 +127,58 @@ class GenerationParams(BaseModel):
         return value
 
 
+CompressionMethod = Literal["none", "normalize", "drop", "summarize"]
+MIN_TARGET_TOKENS = 16
+MAX_TARGET_TOKENS = 2_000_000
+
+
+class CompressOptions(BaseModel):
+    """How ``compress`` shrinks a prompt before it is sent (the system prompt and the last user turn never
+    change)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target_tokens: int | None = Field(
+        default=None,
+        ge=MIN_TARGET_TOKENS,
+        le=MAX_TARGET_TOKENS,
+        description="Shrink the prompt to at most this many tokens (the requested model's tokenizer) by "
+        "summarising or dropping the oldest turns; omitted: whitespace and duplicates only.",
+    )
+    oldest_turns: Literal["summarize", "drop"] = Field(
+        default="summarize",
+        description="What happens to the oldest turns over the target: summarised by a cheap model "
+        "(billed like any call) or dropped.",
+    )
+
+
+def compress_shorthand(cls: type, value: object) -> object:
+    """``compress: true`` is ``{}`` (normalise only), ``false`` is no compression."""
+    if value is True:
+        return {}
+    if value is False:
+        return None
+    return value
+
+
+class CompressionReport(BaseModel):
+    """What ``compress`` did to the prompt."""
+
+    tokens_before: int = Field(
+        description="Prompt tokens as sent by the caller (requested model's tokenizer)."
+    )
+    tokens_after: int = Field(description="Prompt tokens after compression, as sent to the model.")
+    method: CompressionMethod = Field(
+        description="The strongest step applied: none, normalize (whitespace and duplicates), drop or "
+        "summarize (oldest turns)."
+    )
+    target_tokens: int | None = None
+    target_met: bool = Field(description="False when even the protected messages exceed target_tokens.")
+    removed_messages: int = Field(default=0, description="Messages dropped or folded into the summary.")
+    summary_cost_usd: float = Field(default=0.0, description="Cost of the summary call (also in usage).")
+    summary_request_id: str | None = None
+
+
 class CompletionRequest(GenerationParams):
     """Arguments of ``complete`` and ``stream_complete`` (flat, no wrapper object)."""
 
@@ -159,6 +211,11 @@ class CompletionRequest(GenerationParams):
         default=True,
         description="Set false to keep the vendor's prompt cache off (no cache markers, no cache key).",
     )
+    compress: CompressOptions | None = Field(
+        default=None,
+        description="Opt-in prompt compression: true (whitespace and duplicate content only) or "
+        "{target_tokens, oldest_turns}; the answer's compression field reports tokens before and after.",
+    )
     priority: Priority = 0
     idempotency_key: IdempotencyKey | None = Field(
         default=None,
@@ -176,6 +233,8 @@ class CompletionRequest(GenerationParams):
         description="Join this configured experiment (like model='experiment/<name>'): the variant "
         "assigned to the episode (else the organization) chooses provider, model and parameters.",
     )
+
+    _compress_shorthand = field_validator("compress", mode="before")(compress_shorthand)
 
     def generation_params(self) -> GenerationParams:
         """The output-affecting subset of this request."""
@@ -206,6 +265,17 @@ class Usage(BaseModel):
     @classmethod
     def of(cls, input_tokens: int, output_tokens: int, **extra: int) -> Usage:
         return cls(input_tokens=input_tokens, output_tokens=output_tokens, **extra)
+
+    @classmethod
+    def summed(cls, *usages: Usage) -> Usage:
+        """Every count of several calls added up (cache reads and writes included)."""
+        return cls(
+            input_tokens=sum(u.input_tokens for u in usages),
+            output_tokens=sum(u.output_tokens for u in usages),
+            cache_read_tokens=sum(u.cache_read_tokens for u in usages),
+            cache_write_tokens=sum(u.cache_write_tokens for u in usages),
+            reasoning_tokens=sum(u.reasoning_tokens for u in usages),
+        )
 
 
 class HopOutcome(BaseModel):
@@ -244,6 +314,9 @@ class CompletionResponse(BaseModel):
     )
     experiment: str | None = Field(default=None, description="The experiment the call took part in.")
     variant: str | None = Field(default=None, description="The experiment's variant that answered.")
+    compression: CompressionReport | None = Field(
+        default=None, description="With compress: prompt tokens before and after, and how."
+    )
 
 
 class StreamChunk(BaseModel):

@@ -1,5 +1,6 @@
-"""Budget alerts: crossing 50/80/100 % of a quota sends one signed webhook per threshold and window,
-retried when the receiver fails, never on the request path; with Redis, two replicas send one alert."""
+"""Budget alerts: crossing 50/80/100 % of a quota logs, counts and sends one signed webhook per threshold and
+window (a new window alerts again), retried when the receiver fails, never on the request path; with Redis,
+two replicas send one alert."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -145,3 +148,31 @@ async def test_a_stuck_receiver_never_holds_up_calls(make_service: Callable[...,
         release.set()
         await svc.alerts.idle()
         server.stop()
+
+
+async def test_a_new_quota_window_alerts_again_and_every_alert_is_logged(
+    make_service: Callable[..., Any], receiver: Receiver, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    receiver.failures = 0
+    org = unique("alerts-window")
+    svc: LLMService = await make_service(
+        quotas={org: QuotaLimits(requests_per_minute=2)}, alert_webhook_url=receiver.url
+    )
+    real = time.time
+    start = (real() // 60 + 1) * 60 + 1  # one second into the next minute: both calls in one window
+    caplog.set_level(logging.WARNING, logger="mcp_llm.governance.budget_alerts")
+    for window in range(2):
+        now = start + 60 * window
+        monkeypatch.setattr(time, "time", lambda now=now: now)
+        await calls(svc, org, 3)  # 50 %, then 100 % (and 80 %), then refused
+        await svc.alerts.idle()
+    monkeypatch.setattr(time, "time", real)
+    per_window: dict[str, list[int]] = {}
+    for alert in receiver.alerts():  # deliveries run side by side: arrival order is not guaranteed
+        per_window.setdefault(alert["resets_at"], []).append(alert["threshold_percent"])
+    assert len(per_window) == 2  # once per threshold per window, and again in the next window
+    assert all(sorted(thresholds) == [50, 80, 100] for thresholds in per_window.values())
+    logged = [r for r in caplog.records if r.getMessage() == "budget threshold crossed"]
+    assert [(r.organization, r.quota, r.threshold_percent) for r in logged] == [  # type: ignore[attr-defined]
+        (org, "requests_per_minute", t) for t in (50, 80, 100) * 2
+    ]

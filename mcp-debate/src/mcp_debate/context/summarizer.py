@@ -22,7 +22,7 @@ from mcp_debate.context.tokens import estimate_message, estimate_text
 from mcp_debate.domain.clock import utc_now
 from mcp_debate.domain.models import Debate, Message, SideSummary, Summary
 from mcp_debate.llm import CallScope, LLMServiceClient
-from mcp_shared.models import ChatMessage, CompletionRequest
+from mcp_shared.models import ChatMessage, CompletionRequest, CompletionResponse
 
 SUMMARY_TEMPERATURE = 0.2
 EXTRACT_WORDS = 60
@@ -72,6 +72,9 @@ class SummaryMaker:
                 "cost_usd": spent.cost_usd,
                 "latency_ms": spent.latency_ms,
                 "calls": spent.calls,
+                "cache_read_tokens": spent.cache_read_tokens,
+                "cache_write_tokens": spent.cache_write_tokens,
+                "cache_saving_usd": spent.cache_saving_usd,
             }
         )
 
@@ -127,9 +130,7 @@ class SummaryMaker:
                 temperature=SUMMARY_TEMPERATURE,
             )
             answer = await self.llm.complete(request, scope)
-            spent.add(
-                answer.usage.input_tokens, answer.usage.output_tokens, answer.cost_usd, answer.latency_ms
-            )
+            spent.add(answer)
             try:
                 positions, narrative = read_summary(answer.content, debate, chunk)
                 break
@@ -164,14 +165,18 @@ class SummaryMaker:
 class _Spend:
     def __init__(self) -> None:
         self.input_tokens = self.output_tokens = self.calls = 0
-        self.cost_usd = self.latency_ms = 0.0
+        self.cache_read_tokens = self.cache_write_tokens = 0
+        self.cost_usd = self.latency_ms = self.cache_saving_usd = 0.0
 
-    def add(self, tokens_in: int, tokens_out: int, cost: float, latency: float) -> None:
+    def add(self, answer: CompletionResponse) -> None:
         self.calls += 1
-        self.input_tokens += tokens_in
-        self.output_tokens += tokens_out
-        self.cost_usd += cost
-        self.latency_ms += latency
+        self.input_tokens += answer.usage.input_tokens
+        self.output_tokens += answer.usage.output_tokens
+        self.cache_read_tokens += answer.usage.cache_read_tokens
+        self.cache_write_tokens += answer.usage.cache_write_tokens
+        self.cost_usd += answer.cost_usd
+        self.cache_saving_usd += answer.cache_saving_usd
+        self.latency_ms += answer.latency_ms
 
 
 def _clip(message: Message, room: float) -> Message:

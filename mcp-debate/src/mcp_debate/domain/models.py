@@ -133,6 +133,15 @@ class Message(BaseModel):
     finish_reason: str | None = None
     cached: bool = False
     request_id: str | None = None
+    cache_read_tokens: int = Field(
+        default=0, description="Input tokens the vendor read from its prompt cache."
+    )
+    cache_write_tokens: int = Field(
+        default=0, description="Input tokens the vendor wrote to its prompt cache."
+    )
+    cache_saving_usd: float = Field(
+        default=0.0, description="What the vendor's prompt cache saved on this turn (mcp-llm's figure)."
+    )
     answer: str | None = Field(
         default=None, description="A debater's final answer as read from its turn (None: none could be read)."
     )
@@ -189,6 +198,9 @@ class Summary(BaseModel):
     latency_ms: float = 0.0
     created_at: str
     calls: int = Field(default=1, description="LLM calls made for it (one per chunk, and per re-ask).")
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_saving_usd: float = 0.0
 
 
 class ContextSnapshot(BaseModel):
@@ -219,6 +231,15 @@ class LedgerLine(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    cache_read_tokens: int = Field(
+        default=0, description="Of input_tokens, those read from the vendor's prompt cache."
+    )
+    cache_write_tokens: int = Field(
+        default=0, description="Of input_tokens, those written to the vendor's prompt cache."
+    )
+    cache_saving_usd: float = Field(
+        default=0.0, description="What the prompt cache saved: cost at the plain input rate minus cost_usd."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

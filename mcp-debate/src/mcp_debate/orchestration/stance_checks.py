@@ -97,11 +97,11 @@ def record(verdict: StanceVerdict, retried: bool) -> dict[str, Any]:
 def combined(*answers: CompletionResponse) -> CompletionResponse:
     """The first answer (the turn's), carrying the usage, cost and latency of every call."""
     first = answers[0]
-    usage = Usage.of(sum(a.usage.input_tokens for a in answers), sum(a.usage.output_tokens for a in answers))
     return first.model_copy(
         update={
-            "usage": usage,
+            "usage": Usage.summed(*(a.usage for a in answers)),
             "cost_usd": sum(a.cost_usd for a in answers),
+            "cache_saving_usd": sum(a.cache_saving_usd for a in answers),
             "latency_ms": sum(a.latency_ms for a in answers),
             "cached": all(a.cached for a in answers),
         }

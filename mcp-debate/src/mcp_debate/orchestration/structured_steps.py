@@ -127,14 +127,11 @@ class StructuredSpeaker:
 
 def _combined(first: CompletionResponse, second: CompletionResponse) -> CompletionResponse:
     """The second reply, carrying the usage, cost and latency of both calls."""
-    usage = Usage.of(
-        first.usage.input_tokens + second.usage.input_tokens,
-        first.usage.output_tokens + second.usage.output_tokens,
-    )
     return second.model_copy(
         update={
-            "usage": usage,
+            "usage": Usage.summed(first.usage, second.usage),
             "cost_usd": first.cost_usd + second.cost_usd,
+            "cache_saving_usd": first.cache_saving_usd + second.cache_saving_usd,
             "latency_ms": first.latency_ms + second.latency_ms,
             "cached": first.cached and second.cached,
         }

@@ -344,6 +344,9 @@ class TurnRunner:
                     structured=spoken.structured,
                     calls=spoken.calls,
                     stance_check=spoken.stance_check,
+                    cache_read_tokens=spoken.answer.usage.cache_read_tokens,
+                    cache_write_tokens=spoken.answer.usage.cache_write_tokens,
+                    cache_saving_usd=spoken.answer.cache_saving_usd,
                 )
                 await snapshot_rows.insert(conn, debate.id, draft.snapshot(turn))
                 after = await self._settle(conn, debate, draft, turn)

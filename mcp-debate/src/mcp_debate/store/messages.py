@@ -18,7 +18,7 @@ from mcp_debate.store.connection import Connection, Row, row, rows, scalar
 _INSERTED = (
     "debate_id, seq, kind, round, turn, participant, speaker, content, input_tokens, output_tokens, "
     "cost_usd, latency_ms, provider, model, finish_reason, cached, request_id, answer, structured, calls, "
-    "created_at, stance_check"
+    "created_at, stance_check, cache_read_tokens, cache_write_tokens, cache_saving_usd"
 )
 _COLUMNS = "id, " + _INSERTED
 
@@ -54,13 +54,16 @@ async def insert(
     structured: dict[str, Any] | None = None,
     calls: int = 1,
     stance_check: dict[str, Any] | None = None,
+    cache_read_tokens: int = 0,
+    cache_write_tokens: int = 0,
+    cache_saving_usd: float = 0.0,
 ) -> Message:
     """Append a message at the next ``seq`` (call inside a write transaction)."""
     found = await row(
         conn,
         f"INSERT INTO messages ({_INSERTED}) VALUES (?, "  # noqa: S608
         "(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE debate_id = ?), "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING " + _COLUMNS,
         (
             debate_id,
             debate_id,
@@ -84,6 +87,9 @@ async def insert(
             calls if kind == "turn" else 0,
             utc_now(),
             json.dumps(stance_check) if stance_check is not None else None,
+            cache_read_tokens,
+            cache_write_tokens,
+            cache_saving_usd,
         ),
     )
     assert found is not None

@@ -210,7 +210,21 @@ _V6 = Migration(
     ("ALTER TABLE debates ADD COLUMN episode_id TEXT",),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+_V7 = Migration(
+    7,
+    "turns and summaries keep the vendor's prompt-cache reads, writes and saving",
+    tuple(
+        f"ALTER TABLE {table} ADD COLUMN {column}"
+        for table in ("messages", "summaries")
+        for column in (
+            "cache_read_tokens INTEGER NOT NULL DEFAULT 0",
+            "cache_write_tokens INTEGER NOT NULL DEFAULT 0",
+            "cache_saving_usd REAL NOT NULL DEFAULT 0",
+        )
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

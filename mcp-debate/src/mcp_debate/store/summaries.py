@@ -13,9 +13,11 @@ from mcp_debate.store.connection import Connection, Row, row
 
 _INSERTED = (
     "debate_id, scope, participant, covers_from_seq, covers_to_seq, message_count, sides, narrative, "
-    "content, provider, model, input_tokens, output_tokens, cost_usd, latency_ms, created_at, calls"
+    "content, provider, model, input_tokens, output_tokens, cost_usd, latency_ms, created_at, calls, "
+    "cache_read_tokens, cache_write_tokens, cache_saving_usd"
 )
 _COLUMNS = "id, " + _INSERTED
+_PLACEHOLDERS = ", ".join("?" for _ in _INSERTED.split(","))
 _SIDES = TypeAdapter(list[SideSummary])
 
 
@@ -29,7 +31,7 @@ async def insert(conn: Connection, draft: Summary) -> Summary:
     """Store a summary (its ``id`` and ``created_at`` are assigned here)."""
     found = await row(
         conn,
-        f"INSERT INTO summaries ({_INSERTED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
+        f"INSERT INTO summaries ({_INSERTED}) VALUES ({_PLACEHOLDERS}) "  # noqa: S608
         "RETURNING " + _COLUMNS,
         (
             draft.debate_id,
@@ -49,6 +51,9 @@ async def insert(conn: Connection, draft: Summary) -> Summary:
             draft.latency_ms,
             utc_now(),
             draft.calls,
+            draft.cache_read_tokens,
+            draft.cache_write_tokens,
+            draft.cache_saving_usd,
         ),
     )
     assert found is not None

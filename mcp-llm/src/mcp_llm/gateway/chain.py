@@ -22,6 +22,9 @@ Four stages run around everything else, once per call, before the numbered ones:
    counts or calls (cache, quota, ledger, providers) and before ``Remember``: a replayed key is free and
    was already recorded; a concurrent repeat waits here for the first call instead of calling again.
 2. ``Remember`` — outside the hops: a conversation records the answer the caller got, from whichever hop.
+2a. ``Compress`` — once per call, before the hops and inside ``Remember`` and ``Idempotency`` (a replay
+   makes no summary call; a conversation records what the caller sent): every hop's cache key, window
+   check, quota and provider see the compressed prompt. Its summary call runs the whole chain again.
 3. ``Fallback`` — the hop loop; it must wrap every per-hop guard so a skipped or failed hop moves on.
 4. ``Ledger`` — the outermost per-hop stage, so it sees every way a hop ends (answer, cache hit, cut
    stream) and records what was used exactly once.
@@ -52,7 +55,7 @@ from prometheus_client import CollectorRegistry
 from mcp_llm.experiments.config import ExperimentsConfig
 from mcp_llm.experiments.registry import Experiments
 from mcp_llm.feedback.store import FeedbackStore, MemoryFeedback
-from mcp_llm.gateway.attempt import Stage
+from mcp_llm.gateway.attempt import SideCalls, Stage
 from mcp_llm.gateway.cache import ResponseCache
 from mcp_llm.gateway.conversations import ConversationStore
 from mcp_llm.gateway.idempotency import IdempotencyStore
@@ -60,6 +63,7 @@ from mcp_llm.gateway.metrics import GatewayMetrics
 from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.gateway.stages.alerts import BudgetCheck
 from mcp_llm.gateway.stages.cache import Cache
+from mcp_llm.gateway.stages.compress import Compress, CompressionConfig
 from mcp_llm.gateway.stages.conversation import Remember
 from mcp_llm.gateway.stages.experiment import Assign
 from mcp_llm.gateway.stages.fallback import Fallback
@@ -103,6 +107,9 @@ class Parts:
     quality: QualitySignals | None = None
     alerts: BudgetAlerts | None = None
     judge: Judge | None = None
+    compression: CompressionConfig = field(default_factory=CompressionConfig)
+    side_calls: SideCalls = field(default_factory=SideCalls)
+    """Bound by the gateway to the composed chain (stages that make calls of their own use it)."""
 
 
 def stages(p: Parts) -> list[Stage]:
@@ -117,6 +124,7 @@ def stages(p: Parts) -> list[Stage]:
         BudgetCheck(p.alerts),
         Idempotency(p.idempotency),
         Remember(p.conversations),
+        Compress(p.compression, p.tokens, p.resolver, p.providers, p.side_calls),
         Fallback(p.metrics),
         Ledger(g.ledger),
         HopChecks(g.planner),

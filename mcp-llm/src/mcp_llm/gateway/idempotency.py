@@ -43,7 +43,8 @@ def record_key(organization: str, key: str) -> str:
 def fingerprint(request: CompletionRequest) -> str:
     """SHA-256 of everything the caller asked for except the key itself and ``stream`` (a stream and a
     plain call of the same request are the same request: either may replay the other's answer)."""
-    body = request.model_dump(mode="json", exclude={"idempotency_key", "stream"})
+    unset = {"compress"} if request.compress is None else set()  # requests from before compress existed
+    body = request.model_dump(mode="json", exclude={"idempotency_key", "stream", *unset})
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

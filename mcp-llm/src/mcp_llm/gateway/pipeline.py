@@ -26,6 +26,7 @@ class Gateway:
         self.cache = parts.cache
         self.organizations = parts.organizations
         self._handle = compose(stages(parts))
+        parts.side_calls.bind(self.complete)
 
     async def complete(self, request: CompletionRequest, call: CallContext) -> CompletionResponse:
         return await self._run(request, call, sink=None)

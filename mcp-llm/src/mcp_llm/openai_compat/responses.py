@@ -43,6 +43,10 @@ def completion_body(response: CompletionResponse) -> dict[str, Any]:
     body = _completion_body(response)
     if response.experiment is not None:  # extra fields, as OpenAI clients keep them (model_extra)
         body["experiment"], body["variant"] = response.experiment, response.variant
+    if response.compression is not None:
+        body["compression"] = response.compression.model_dump()
+    if response.cache_saving_usd:
+        body["cache_saving_usd"] = response.cache_saving_usd
     return body
 
 

@@ -1,4 +1,5 @@
-"""``POST /v1/chat/completions``, ``GET /v1/models`` and ``GET /v1/models/{id}`` on top of the gateway.
+"""``POST /v1/chat/completions``, ``GET /v1/models`` and ``GET /v1/models/{id}`` on top of the gateway
+(and ``POST /v1/batch/chat/completions``, ``batch.py``).
 
 A model the gateway cannot place is ``404 model_not_found``, as OpenAI answers it (the OpenAI API has
 no ``provider`` field to ask for), so the SDKs raise their ``NotFoundError``.
@@ -17,6 +18,9 @@ from starlette.routing import BaseRoute, Route
 
 from mcp_llm.experiments.registry import is_experiment_model
 from mcp_llm.gateway.pipeline import Gateway
+from mcp_llm.openai_compat.batch import PATH as BATCH_PATH
+from mcp_llm.openai_compat.batch import batch_handler
+from mcp_llm.openai_compat.placement import place
 from mcp_llm.openai_compat.responses import (
     chunk_frame,
     completion_body,
@@ -26,9 +30,8 @@ from mcp_llm.openai_compat.responses import (
 )
 from mcp_llm.openai_compat.schemas import ChatCompletionsRequest
 from mcp_llm.routing.model_listing import ModelLister
-from mcp_llm.routing.resolution import Target
 from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
-from mcp_shared.errors import InvalidRequestError, ModelNotFoundError, ServiceError
+from mcp_shared.errors import ModelNotFoundError, ServiceError
 from mcp_shared.identifiers import IdempotencyKey, ModelName
 from mcp_shared.logging import request_id_var
 from mcp_shared.models import CompletionRequest, CompletionResponse
@@ -74,19 +77,6 @@ def _model_object(provider: str, model: str) -> dict[str, object]:
     return {"id": public_model(provider, model), "object": "model", "created": 0, "owned_by": provider}
 
 
-def _place(gateway: Gateway, model: str) -> Target:
-    """Where a ``/v1`` model name goes; a name no provider claims does not exist here."""
-    try:
-        return gateway.resolver.resolve(None, model)
-    except InvalidRequestError:
-        raise ModelNotFoundError(
-            f"model '{model}' does not exist on this gateway: name it provider/model "
-            "(GET /v1/models lists them)",
-            model=model,
-            details={"field": "model"},
-        ) from None
-
-
 def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettings) -> list[BaseRoute]:
     async def chat_completions(request: Request) -> Response:
         call = CallContext(transport="http", organization_id=request.scope.get(ORGANIZATION_SCOPE_KEY))
@@ -99,7 +89,7 @@ def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettin
             except ValidationError as exc:
                 raise describe_validation_error(exc, subject="chat completion request") from None
             if not is_experiment_model(body.model):  # the experiment stage places its variant
-                _place(gateway, body.model)
+                place(gateway, body.model)
             key = _idempotency_key(request)
             completion = body.to_completion_request(call.organization_id)
             if key is not None:
@@ -132,7 +122,7 @@ def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettin
                 name = _ModelPath.model_validate({"model": request.path_params["model"]}).model
             except ValidationError as exc:
                 raise describe_validation_error(exc, subject="model id") from None
-            target = _place(gateway, name)
+            target = place(gateway, name)
             listing = await lister.listing(target.provider)
             if not any(m.configured and m.id == target.model for m in listing.models):
                 raise ModelNotFoundError(
@@ -147,6 +137,7 @@ def openai_routes(gateway: Gateway, lister: ModelLister, settings: ServiceSettin
 
     return [
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route(BATCH_PATH, batch_handler(gateway, settings), methods=["POST"]),
         Route("/v1/models", models, methods=["GET"]),
         Route("/v1/models/{model:path}", model, methods=["GET"]),
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mcp_shared.errors import InvalidRequestError
 from mcp_shared.identifiers import ConversationId, EpisodeId, ModelName
@@ -16,11 +16,13 @@ from mcp_shared.models import (
     MAX_FALLBACKS,
     ChatMessage,
     CompletionRequest,
+    CompressOptions,
     MaxTokens,
     ModelRef,
     Priority,
     Temperature,
     TopP,
+    compress_shorthand,
 )
 
 MAX_CHOICES = 128
@@ -85,9 +87,13 @@ class ChatCompletionsRequest(BaseModel):
     response_format: dict[str, Any] | None = None
     fallbacks: list[ModelRef] = Field(default_factory=list, max_length=MAX_FALLBACKS)
     cache: bool = True
+    prompt_cache: bool = True
+    compress: CompressOptions | None = None
     conversation_id: ConversationId | None = None
     priority: Priority = 0
     episode_id: EpisodeId | None = None
+
+    _compress_shorthand = field_validator("compress", mode="before")(compress_shorthand)
 
     @model_validator(mode="after")
     def _refuse_what_we_cannot_honour(self) -> ChatCompletionsRequest:
@@ -106,6 +112,8 @@ class ChatCompletionsRequest(BaseModel):
             "stop": self.stop,
             "fallbacks": self.fallbacks,
             "cache": self.cache,
+            "prompt_cache": self.prompt_cache,
+            "compress": self.compress,
             "conversation_id": self.conversation_id,
             "priority": self.priority,
             "episode_id": self.episode_id,

@@ -43,6 +43,9 @@ class ProviderProfile:
     """Mock: the delay it adds per call."""
     served_windows: bool = False
     """OpenAI-wire, self-hosted: learn each model's context window from what the server reports."""
+    summary_model: str = ""
+    """A cheap model of this provider for the gateway's own summaries (prompt compression); '' uses the
+    call's own model."""
 
 
 @dataclass(frozen=True, slots=True)

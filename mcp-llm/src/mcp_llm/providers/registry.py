@@ -149,6 +149,7 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
             max_tokens_field="max_completion_tokens",
             reasoning_models=True,
             prompt_cache_key=True,
+            summary_model="gpt-5-nano",
         ),
         model_prefixes=("gpt-", "chatgpt-", "o1", "o3", "o4"),
         settings_note="OPENAI_ORGANIZATION",
@@ -161,7 +162,7 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
         api_key_env=("ANTHROPIC_API_KEY",),
         base_url_env="ANTHROPIC_BASE_URL",
         pricing_id="anthropic",
-        profile=ProviderProfile(default_model="claude-sonnet-5-5"),
+        profile=ProviderProfile(default_model="claude-sonnet-5-5", summary_model="claude-haiku-4-5"),
         aliases=("anthropic",),
         model_prefixes=("claude-",),
     ),
@@ -172,7 +173,7 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
         api_key_env=("GOOGLE_API_KEY", "GEMINI_API_KEY"),
         base_url_env="GEMINI_BASE_URL",
         pricing_id="google",
-        profile=ProviderProfile(default_model="gemini-3.8-flash"),
+        profile=ProviderProfile(default_model="gemini-3.8-flash", summary_model="gemini-2.5-flash-lite"),
         aliases=("google",),
         model_prefixes=("gemini-",),
     ),
@@ -232,7 +233,7 @@ PROVIDERS: tuple[ProviderEntry, ...] = (
         "mock",
         requires="nothing",
         free=True,
-        profile=ProviderProfile(default_model="mock-1"),
+        profile=ProviderProfile(default_model="mock-1", summary_model="mock-1"),
         model_prefixes=("mock-",),
         tune=_mock,
     ),
@@ -358,6 +359,11 @@ class ProviderRegistry:
     def default_model(self, key: str) -> str:
         """The model a call gets when it names none ('' when the provider has no sensible default)."""
         return self._configs[key].profile.default_model
+
+    def summary_model(self, key: str) -> str:
+        """A cheap model of the provider for the gateway's own summaries ('' when none is named)."""
+        config = self._configs.get(key)
+        return config.profile.summary_model if config is not None else ""
 
     def pricing_ids(self) -> dict[str, str | None]:
         """Each priced provider's genai-prices id (free providers are left out)."""

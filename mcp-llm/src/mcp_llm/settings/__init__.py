@@ -153,6 +153,20 @@ class LLMSettings(ServiceSettings):
         default=10_000, ge=1, description="Size bound of the in-process idempotency store."
     )
 
+    # Prompt compression (the compress argument).
+    compression_summary_model: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9._:/@+-]+$",
+        description="provider/model that summarises the oldest turns for compress; unset: a cheap model of "
+        "the requested provider (claude-haiku-4-5, gpt-5-nano, gemini-2.5-flash-lite, mock-1), else the "
+        "requested model itself.",
+    )
+    compression_summary_max_tokens: int = Field(
+        default=512, ge=32, le=8192, description="Upper bound of a compression summary, in tokens."
+    )
+
     # Conversations.
     conversation_ttl: int = Field(default=86_400, ge=60)
     conversation_max_exchanges: int = Field(default=200, ge=1)
