@@ -137,3 +137,22 @@ def test_invalidation_patterns_select_by_provider_model_and_organization() -> No
     assert fnmatch.fnmatchcase(key, invalidation_pattern(None, None, "org-a"))
     assert not fnmatch.fnmatchcase(key, invalidation_pattern("mock", None, None))
     assert not fnmatch.fnmatchcase(key, invalidation_pattern(None, None, "org-b"))
+
+
+def test_an_unset_response_format_leaves_the_key_as_it_was_before_the_field() -> None:
+    """Cache entries and evaluation recordings made before ``response_format`` existed keep matching."""
+    import hashlib
+    import json
+
+    from mcp_llm.canonical import request_digest
+
+    messages = [ChatMessage(role="user", content="2+3?")]
+    params = GenerationParams(max_tokens=20, temperature=0.0)
+    before = {
+        "messages": [["user", "2+3?"]],
+        "params": {"max_tokens": 20, "temperature": 0.0, "top_p": None, "stop": None},
+    }
+    expected = hashlib.sha256(json.dumps(before, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    assert request_digest(messages, params) == expected
+    asked = GenerationParams(max_tokens=20, temperature=0.0, response_format={"type": "json_object"})
+    assert request_digest(messages, asked) != expected
