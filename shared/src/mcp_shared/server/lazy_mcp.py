@@ -2,9 +2,10 @@
 
 Importing the MCP SDK's server and its protocol models is most of a service's start time and a
 large share of its idle memory, and a process serving only the plain HTTP routes or the OpenAI API
-never needs them. The endpoint is an ASGI app that, on its first request, builds the MCP server and
-runs its session manager in a task of the app's lifespan (the manager's task group must live as long
-as the app, not as long as the request that woke it); concurrent first requests wait for the one build.
+never needs them. The endpoint is an ASGI app that, on its first request, builds the MCP server (in a
+worker thread, so other requests are served meanwhile) and runs its session manager in a task of the
+app's lifespan (the manager's task group must live as long as the app, not as long as the request that
+woke it); concurrent first requests wait for the one build.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ class LazyMCPEndpoint:
                 self._task_group = None
 
     async def _serve(self, *, task_status: TaskStatus[StreamableHTTPSessionManager]) -> None:
-        _server, manager = self._build()
+        # In a worker thread: the imports take about a second of CPU, which on the event loop would hold
+        # up every other request (health checks included) behind the first MCP client.
+        _server, manager = await anyio.to_thread.run_sync(self._build)
         async with manager.run():
             task_status.started(manager)
             await self._stop.wait()
