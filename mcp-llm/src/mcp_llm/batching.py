@@ -42,6 +42,15 @@ BATCH_DOC = (
 ItemId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
+def require_unique(field: str, ids: Sequence[str]) -> None:
+    """Refuses a batch whose items repeat an id: results are matched to requests by it."""
+    seen: set[str] = set()
+    for item_id in ids:
+        if item_id in seen:
+            raise ValueError(f"{field} '{item_id}' appears more than once")
+        seen.add(item_id)
+
+
 class BatchItem(CompletionRequest):
     """One ``complete`` request of a batch (never streamed)."""
 
@@ -61,11 +70,7 @@ class BatchCompleteArgs(BaseModel):
     @field_validator("items")
     @classmethod
     def _unique_ids(cls, items: list[BatchItem]) -> list[BatchItem]:
-        seen: set[str] = set()
-        for item in items:
-            if item.id in seen:
-                raise ValueError(f"id '{item.id}' appears more than once")
-            seen.add(item.id)
+        require_unique("id", [item.id for item in items])
         return items
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mcp_llm.batch_jobs.model import Backend, ItemResult, JobCounts, JobState
-from mcp_llm.batching import BatchItem
+from mcp_llm.batching import BatchItem, require_unique
 from mcp_shared.identifiers import OrganizationId
 
 JobId = Annotated[str, Field(pattern=r"^bj_[0-9a-f]{24}$", description="The job id submit_batch returned.")]
@@ -37,11 +37,7 @@ class SubmitBatchArgs(BaseModel):
     @field_validator("items")
     @classmethod
     def _unique_ids(cls, items: list[BatchItem]) -> list[BatchItem]:
-        seen: set[str] = set()
-        for item in items:
-            if item.id in seen:
-                raise ValueError(f"id '{item.id}' appears more than once")
-            seen.add(item.id)
+        require_unique("id", [item.id for item in items])
         return items
 
 

@@ -18,7 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mcp_llm.batching import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_ITEMS, ItemId, Outcome, fan_out
+from mcp_llm.batching import (
+    DEFAULT_CONCURRENCY,
+    MAX_CONCURRENCY,
+    MAX_ITEMS,
+    ItemId,
+    Outcome,
+    fan_out,
+    require_unique,
+)
 from mcp_llm.experiments.registry import is_experiment_model
 from mcp_llm.gateway.pipeline import Gateway
 from mcp_llm.openai_compat.placement import place
@@ -66,11 +74,7 @@ class ChatBatch(BaseModel):
     @field_validator("requests")
     @classmethod
     def _unique_ids(cls, lines: list[BatchLine]) -> list[BatchLine]:
-        seen: set[str] = set()
-        for line in lines:
-            if line.custom_id in seen:
-                raise ValueError(f"custom_id '{line.custom_id}' appears more than once")
-            seen.add(line.custom_id)
+        require_unique("custom_id", [line.custom_id for line in lines])
         return lines
 
 
