@@ -9,13 +9,17 @@ Only the transport changes. Every failure still becomes the exception the SDK it
 body and so ``Retry-After`` and error codes all as the vendor sent them); a timeout is its
 ``APITimeoutError``; a refused, reset or cut connection its ``APIConnectionError``. The timeout per
 phase mirrors the SDK's: connecting and each read wait at most ``timeout`` seconds, with no bound on a
-whole stream.
+whole stream. The proxy (``HTTP(S)_PROXY``, ``NO_PROXY``) is read from the environment once, when the
+session is made, as the SDK's client reads it once when it is built: aiohttp's ``trust_env`` would read
+the environment and ``~/.netrc`` again on every request, each in a worker thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import unquote, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 import httpx2
@@ -32,6 +36,27 @@ def sdk_transport_error(exc: BaseException, request: httpx2.Request) -> openai.A
     return openai.APIConnectionError(request=request)
 
 
+def env_proxy(url: str) -> tuple[str | None, dict[str, str] | None]:
+    """The proxy the environment names for ``url`` and the headers carrying its credentials, or none
+    if NO_PROXY exempts the host."""
+    target = urlsplit(url)
+    if not target.hostname or proxy_bypass(target.hostname):
+        return None, None
+    proxy = getproxies().get(target.scheme)
+    if not proxy:
+        return None, None
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    netloc = parts.netloc.rpartition("@")[2]
+    # aiohttp moves an Authorization proxy header to Proxy-Authorization (on the request for an
+    # http:// proxy, on the CONNECT for https://); a Proxy-Authorization reaches only the CONNECT.
+    credentials = (
+        {"Authorization": aiohttp.encode_basic_auth(unquote(parts.username), unquote(parts.password or ""))}
+        if parts.username is not None
+        else None
+    )
+    return parts._replace(netloc=netloc).geturl(), credentials
+
+
 class WireSession:
     """POSTs JSON to one OpenAI-wire endpoint on a kept-alive connection pool, created on first use
     (inside the event loop that will use it)."""
@@ -42,6 +67,7 @@ class WireSession:
         self._timeout = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
+        self._proxy, self._proxy_headers = env_proxy(url)
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -53,8 +79,6 @@ class WireSession:
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeout,
-                headers=self._headers,
-                trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, as the SDK's client honours them
             )
         return self._session
 
@@ -66,7 +90,15 @@ class WireSession:
     async def post(self, body: bytes, client: openai.AsyncOpenAI) -> AsyncIterator[aiohttp.ClientResponse]:
         """The response to a POST of ``body``, 2xx only; the SDK's exception for anything else."""
         try:
-            response = await self._open().post(self.url, data=body)
+            response = await self._open().post(
+                self.url,
+                data=body,
+                # Per request, not as the session's defaults: aiohttp copies a session's default
+                # headers into the proxy's, and would hand the vendor key to the proxy.
+                headers=self._headers,
+                proxy=self._proxy,
+                proxy_headers=self._proxy_headers,
+            )
         except TRANSPORT_ERRORS as exc:
             raise sdk_transport_error(exc, self.sdk_request(body)) from exc
         try:
