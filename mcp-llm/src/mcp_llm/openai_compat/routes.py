@@ -63,8 +63,11 @@ class _KeyHeader(BaseModel):
 
 def _idempotency_key(request: Request) -> str | None:
     """The ``Idempotency-Key`` header, checked like the argument (an error names ``idempotency_key``)."""
+    header = request.headers.get("idempotency-key")
+    if header is None:
+        return None
     try:
-        return _KeyHeader(idempotency_key=request.headers.get("idempotency-key")).idempotency_key
+        return _KeyHeader(idempotency_key=header).idempotency_key
     except ValidationError as exc:
         raise describe_validation_error(exc, subject="Idempotency-Key header") from None
 

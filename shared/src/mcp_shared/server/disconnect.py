@@ -10,6 +10,7 @@ instead of running to its end for no one, and its clean-up runs before the reque
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -40,19 +41,29 @@ async def until_disconnect(receive: Receive) -> None:
 async def unless_disconnected(receive: Receive, work: Coroutine[Any, Any, T]) -> T:
     """Run ``work`` to its result, or cancel it and raise :class:`ClientDisconnected` if the client leaves.
 
-    The cancelled work is awaited, so whatever it holds is released before this returns.
+    ``work`` runs in the caller's own task (one watcher task beside it, not a task for each), so a
+    client that leaves cancels the caller's task, and whatever the work holds is released before this
+    returns. A receive channel that breaks means the client is gone as well.
     """
-    task: asyncio.Task[T] = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(until_disconnect(receive))
+    caller = asyncio.current_task()
+    assert caller is not None, "unless_disconnected runs inside a task"
+    gone = finished = False
+
+    async def watch() -> None:
+        nonlocal gone
+        with contextlib.suppress(Exception):
+            await until_disconnect(receive)
+        if not finished:
+            gone = True
+            caller.cancel()
+
+    watcher = asyncio.ensure_future(watch())
     try:
-        await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
+        return await work
+    except asyncio.CancelledError:
+        if gone and caller.uncancel() == 0:  # cancelled by the watcher alone, not also from outside
+            raise ClientDisconnected from None
+        raise
     finally:
-        if not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        finished = True
         watcher.cancel()
-    if watcher.done() and not watcher.cancelled():
-        watcher.exception()  # retrieved: a receive channel that broke means the client is gone as well
-        if task.cancelled():
-            raise ClientDisconnected
-    return task.result()
