@@ -1,6 +1,8 @@
 """What a call costs: genai-prices' pinned snapshot, an override file for vendors it lacks, free local models.
 
-The snapshot ships inside the genai-prices package, so nothing is fetched at start-up or per call.
+The snapshot ships inside the genai-prices package, so nothing is fetched at start-up or per call. The
+package (and the HTTP client it brings along) is imported on the first price asked, not at start-up: the
+service asks for one in its warm-up thread beside serving.
 
 Usage convention (how every adapter reports it): ``input_tokens`` is the whole prompt, including the
 ``cache_read_tokens`` and ``cache_write_tokens`` within it; ``output_tokens`` is everything generated,
@@ -25,12 +27,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
-
-import genai_prices
-from genai_prices import data_snapshot
+from typing import TYPE_CHECKING, Any, Literal
 
 from mcp_shared.models import Usage
+
+if TYPE_CHECKING:
+    import genai_prices
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +240,8 @@ class PriceBook:
             and (variant.constraint is None or variant.constraint.active(now))
             for variant in found.price_variants or ()
         ):
+            import genai_prices
+
             try:
                 priced = genai_prices.calc_price(
                     _genai_usage(usage),
@@ -274,6 +278,8 @@ class PriceBook:
         return rates, priced
 
     def _general_cost(self, provider: str, model: str, usage: Usage) -> float:
+        import genai_prices
+
         try:
             priced = genai_prices.calc_price(
                 _genai_usage(usage),
@@ -287,6 +293,8 @@ class PriceBook:
     def _find(self, provider: str, model: str) -> Any | None:
         if provider not in self._ids:
             return None
+        from genai_prices import data_snapshot
+
         try:
             _, info = data_snapshot.get_snapshot().find_provider_model(model, None, self._ids[provider], None)
         except LookupError:
@@ -295,6 +303,8 @@ class PriceBook:
 
 
 def _genai_usage(usage: Usage) -> genai_prices.Usage:
+    import genai_prices
+
     return genai_prices.Usage(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,

@@ -218,12 +218,12 @@ class LLMService:
         )
 
     async def start(self) -> None:
-        self.catalog.models("openai")  # build the catalog (price lookups) before the first call needs it
         # Import the configured providers' SDKs now, beside serving, in a thread: that takes up to a second
         # of CPU, which would hold /healthz back by as much if awaited here, and would stall every call in
         # flight (and time out their Redis operations) if it happened under the first burst. The same goes
-        # for the tokenizer (about a second and 80 MiB), loaded here only when token or dollar quotas make
-        # every call count its prompt; otherwise on the first call that needs a count.
+        # for the price snapshot and the catalog built from it (about a quarter of a second), and for the
+        # tokenizer (about a second and 80 MiB), loaded here only when token or dollar quotas make every
+        # call count its prompt; otherwise on the first call that needs a count.
         self._warming = asyncio.create_task(asyncio.to_thread(self._warm))
         for link in self._redis_links():
             await link.warm()  # logs a warning now if Redis is down; requests work regardless
@@ -235,6 +235,7 @@ class LLMService:
             await self.judge.start()
 
     def _warm(self) -> None:
+        self.catalog.models("openai")  # the catalog is built once, here, unless a call needed it first
         self.providers.warm()
         if self.governance.quotas.counts_tokens():
             self.tokens.count_text("openai", "gpt-5-mini", "warm up")

@@ -1,7 +1,9 @@
 """Importing the service and building its HTTP app leaves the heavy libraries unimported.
 
 The MCP SDK's server (built on the first /mcp request), redis (only with ``REDIS_URL``), the vendor SDKs
-(imported beside serving, after start), yaml (only with an experiments file) and the tokenizer's data
+(imported beside serving, after start, with the HTTP clients they use), the price snapshot (loaded beside
+serving too), jsonschema (only for an answer checked against a schema), yaml (only with an experiments
+file) and the tokenizer's data
 are what made a fresh process take seconds and 175 MiB before it served anything. Each check runs in a
 fresh interpreter, because this test process has long since imported all of them.
 """
@@ -23,6 +25,10 @@ HEAVY = (
     "anthropic",
     "google.genai",
     "yaml",
+    "genai_prices",
+    "jsonschema",
+    "httpx2",
+    "aiohttp",
 )
 
 BUILD_APP = """

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import httpx2
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -163,6 +162,8 @@ class BudgetAlerts:
             task.add_done_callback(self._deliveries.discard)
 
     async def _deliver(self, payload: dict[str, object]) -> None:
+        import httpx2  # only a service with a webhook and an alert to send needs an HTTP client
+
         assert self.webhook_url is not None
         body = json.dumps(payload, sort_keys=True).encode()
         headers = {"Content-Type": "application/json"}

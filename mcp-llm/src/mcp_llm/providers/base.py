@@ -9,15 +9,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx2
 from pydantic import BaseModel, SecretStr
 
 from mcp_llm.providers.argument_errors import guard
 from mcp_llm.tokens import TokenCount
 from mcp_shared.errors import ProviderUnavailableError
 from mcp_shared.models import ChatMessage, FinishReason, GenerationParams, StreamChunk, Usage
+
+if TYPE_CHECKING:
+    import httpx2
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,8 @@ class LLMProvider(ABC):
 
     def pool_limits(self) -> httpx2.Limits:
         """Connection-pool bounds for this provider's HTTP client, from its config."""
+        import httpx2  # the vendor SDKs' HTTP stack, loaded with them (not at start)
+
         return httpx2.Limits(
             max_connections=self.config.max_connections,
             max_keepalive_connections=self.config.max_connections,

@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Any, Literal
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-from jsonschema.protocols import Validator
+from typing import TYPE_CHECKING, Any, Literal
 
 from mcp_shared.errors import InvalidRequestError
 from mcp_shared.models import ResponseFormat
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 REFUSAL_PHRASES = (
     "i can't help with",
@@ -59,6 +58,8 @@ def json_validator(wanted: ResponseFormat | None) -> Validator | None:
     schema = wanted.schema_dict() if wanted is not None else None
     if schema is None:
         return None
+    from jsonschema.exceptions import SchemaError  # imported only once a caller sends a schema
+
     try:
         return _compiled(json.dumps(schema, sort_keys=True))
     except SchemaError as exc:
@@ -71,6 +72,8 @@ def json_validator(wanted: ResponseFormat | None) -> Validator | None:
 @lru_cache(maxsize=VALIDATORS_KEPT)
 def _compiled(schema_json: str) -> Validator:
     """A checked schema's validator, by the schema's canonical JSON (a bad schema is not kept)."""
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(schema_json)
     Draft202012Validator.check_schema(schema)
     validator: Validator = Draft202012Validator(schema)
