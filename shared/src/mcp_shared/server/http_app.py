@@ -32,7 +32,7 @@ from mcp_shared.errors import (
 from mcp_shared.server.body_deadline import BodyDeadline
 from mcp_shared.server.disconnect import ClientDisconnected, client_gone, unless_disconnected
 from mcp_shared.server.gc_tuning import tune_for_serving
-from mcp_shared.server.lazy_mcp import LazyMCPEndpoint
+from mcp_shared.server.lazy_mcp import LazyMCPEndpoint, Managers
 from mcp_shared.server.service import Service
 from mcp_shared.server.sse import sse_frame
 from mcp_shared.server.streaming import StreamRelay
@@ -41,7 +41,6 @@ from mcp_shared.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
-    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
     from mcp.server.transport_security import TransportSecuritySettings
 
 logger = logging.getLogger(__name__)
@@ -227,26 +226,39 @@ async def _json_internal_error(request: Request, exc: Exception) -> Response:
     return error_response(InternalError("internal error"))
 
 
-def mcp_builder(
-    service: Service, settings: ServiceSettings
-) -> Callable[[], tuple[Server[Any], StreamableHTTPSessionManager]]:
-    """Builds the service's MCP server and its streamable-HTTP session manager (on first use of /mcp)."""
+def mcp_builder(service: Service, settings: ServiceSettings) -> Callable[[], tuple[Server[Any], Managers]]:
+    """Builds the service's MCP server and its streamable-HTTP session managers (on first use of /mcp)."""
 
-    def build() -> tuple[Server[Any], StreamableHTTPSessionManager]:
+    def build() -> tuple[Server[Any], Managers]:
+        from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
         from mcp_shared.server.mcp_adapter import build_mcp_server
 
         server = build_mcp_server(service, transport="mcp")
+        # Sessions carry what a handshake-era client negotiated (MCP Apps) and its resource
+        # subscriptions; a service without either serves every request on its own. The 2026 era
+        # is stateless either way.
+        stateless = not getattr(service, "mcp_sessions", False)
         server.streamable_http_app(
             streamable_http_path="/mcp",
-            # Sessions carry what a handshake-era client negotiated (MCP Apps) and its resource
-            # subscriptions; a service without either serves every request on its own. The 2026 era
-            # is stateless either way.
-            stateless_http=not getattr(service, "mcp_sessions", False),
+            stateless_http=stateless,
             host=settings.mcp_host,
             transport_security=transport_security(settings),
             max_request_body_size=settings.max_body_bytes,
         )
-        return server, server.session_manager
+        streaming = server.session_manager
+        single_body = (
+            StreamableHTTPSessionManager(
+                server,
+                stateless=True,
+                json_response=True,
+                security_settings=streaming.security_settings,  # as the SDK derived them from the host
+                max_request_body_size=streaming.max_request_body_size,
+            )
+            if stateless
+            else None
+        )
+        return server, Managers(streaming, single_body)
 
     return build
 
