@@ -7,12 +7,10 @@ import time
 
 import pytest
 import redis.asyncio as redis
-from prometheus_client import CollectorRegistry
 
-from mcp_llm.governance.ledger import RedisUsageStore, UsageLedger
-from mcp_llm.governance.metrics import GovernanceMetrics
-from mcp_llm.governance.windows import day_label
-from mcp_llm.quality.ledger import QualityLedger, RedisQualityStore
+from mcp_llm.governance.ledger import USAGE, UsageLedger
+from mcp_llm.quality.ledger import QUALITY, QualityLedger
+from mcp_llm.state.daily_counters import RedisCounterStore, day_label
 from mcp_llm.state.redis_link import RedisLink
 from mcp_shared.models import Usage
 from tests.conftest import RedisServer
@@ -25,22 +23,17 @@ RETENTION_DAYS = 3
 
 
 def usage_ledger(link: RedisLink) -> UsageLedger:
-    store = RedisUsageStore(link)
-    return UsageLedger(store, GovernanceMetrics(CollectorRegistry()), RETENTION_DAYS, flush_interval=3600)
+    return UsageLedger(RedisCounterStore(link, USAGE), RETENTION_DAYS, flush_interval=3600)
 
 
 def quality_ledger(link: RedisLink) -> QualityLedger:
-    return QualityLedger(RedisQualityStore(link), RETENTION_DAYS, flush_interval=3600)
+    return QualityLedger(RedisCounterStore(link, QUALITY), RETENTION_DAYS, flush_interval=3600)
 
 
-def by_key(rows: object) -> dict[tuple[str, ...], dict[str, int]]:
+def by_key(rows: dict[tuple[str, ...], dict[str, int]] | None) -> dict[tuple[str, ...], dict[str, int]]:
     """What a ledger read returned, as (organization, day, key parts...) -> non-zero values."""
-    assert isinstance(rows, list)
-    found = {}
-    for row in rows:
-        parts = (row.provider, row.model, *([row.variant] if hasattr(row, "variant") else []))
-        found[(row.organization, row.day, *parts)] = {k: v for k, v in row.values.items() if v}
-    return found
+    assert rows is not None
+    return {key: {k: v for k, v in values.items() if v} for key, values in rows.items()}
 
 
 async def raw_state(client: redis.Redis) -> dict[str, object]:

@@ -30,19 +30,21 @@ from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.gateway.stages.compress import CompressionConfig
 from mcp_llm.governance.budget_alerts import BudgetAlerts
 from mcp_llm.governance.build import build_governance
-from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
+from mcp_llm.governance.tools import build_governance_tools, usage_routes
 from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import PROVIDERS, ProviderEntry, ProviderRegistry
 from mcp_llm.quality.judge import Judge, JudgeConfig, judge_range
-from mcp_llm.quality.ledger import MemoryQualityStore, QualityLedger, RedisQualityStore
+from mcp_llm.quality.ledger import QUALITY, QualityLedger
 from mcp_llm.quality.report import build_quality_tools, quality_routes
 from mcp_llm.quality.signals import QualitySignals
+from mcp_llm.reports import ReportAccess
 from mcp_llm.resources import build_resources
 from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.routing.model_listing import ListedModels, ModelLister
 from mcp_llm.routing.resolution import TargetResolver
 from mcp_llm.settings import LLMSettings
+from mcp_llm.state.daily_counters import counter_store
 from mcp_llm.state.redis_link import RedisLink
 from mcp_llm.status_page import status_routes
 from mcp_llm.tokens import TokenCounter
@@ -140,7 +142,7 @@ class LLMService:
         )
         variants = frozenset(v.name for e in self.experiments.by_name.values() for v in e.variants)
         self.quality_ledger = QualityLedger(
-            RedisQualityStore(self.redis) if self.redis else MemoryQualityStore(),
+            counter_store(QUALITY, self.redis),
             retention_days=settings.usage_retention_days,
             flush_interval=settings.quality_flush_interval,
         )
@@ -197,7 +199,7 @@ class LLMService:
         self.batch_jobs = BatchJobs(settings, job_store, self.gateway, prices, self.governance.ledger)
         if self.judge is not None:
             self.judge.attach(self.gateway.complete)
-        access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
+        access = ReportAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
             [
                 *build_tools(self.gateway, self.lister, tokens),

@@ -52,10 +52,5 @@ def _compute(window: QuotaWindow, now: float) -> WindowSpan:
     return WindowSpan(label, start.timestamp(), end.timestamp())
 
 
-def day_label(now: float) -> str:
-    """The UTC date usage is aggregated under (``YYYY-MM-DD``)."""
-    return datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%d")
-
-
 def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
