@@ -44,6 +44,7 @@ from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.routing.model_listing import ListedModels, ModelLister
 from mcp_llm.routing.resolution import TargetResolver
 from mcp_llm.settings import LLMSettings
+from mcp_llm.side_calls import SideCalls
 from mcp_llm.state.daily_counters import counter_store
 from mcp_llm.state.redis_link import RedisLink
 from mcp_llm.status_page import status_routes
@@ -147,7 +148,8 @@ class LLMService:
             flush_interval=settings.quality_flush_interval,
         )
         quality = QualitySignals(self.metrics_registry, models, variants, self.quality_ledger)
-        self.judge = _judge(settings, feedback, quality, self.metrics_registry)
+        side_calls = SideCalls()
+        self.judge = _judge(settings, feedback, quality, side_calls, self.metrics_registry)
         gateway_metrics = GatewayMetrics(self.metrics_registry, models)
         self.alerts = BudgetAlerts(
             self.governance.quotas,
@@ -189,6 +191,7 @@ class LLMService:
                 compression=CompressionConfig(
                     settings.compression_summary_model, settings.compression_summary_max_tokens
                 ),
+                side_calls=side_calls,
             )
         )
         job_store: JobStore = SqliteJobStore(settings.batch_store_path)
@@ -197,8 +200,6 @@ class LLMService:
 
             job_store = RedisJobStore(self.redis)
         self.batch_jobs = BatchJobs(settings, job_store, self.gateway, prices, self.governance.ledger)
-        if self.judge is not None:
-            self.judge.attach(self.gateway.complete)
         access = ReportAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
             [
@@ -324,7 +325,11 @@ def _organization_policy(settings: LLMSettings, with_keys: frozenset[str]) -> Or
 
 
 def _judge(
-    settings: LLMSettings, feedback: Feedback, quality: QualitySignals, registry: CollectorRegistry
+    settings: LLMSettings,
+    feedback: Feedback,
+    quality: QualitySignals,
+    side_calls: SideCalls,
+    registry: CollectorRegistry,
 ) -> Judge | None:
     """The judge when ``JUDGE_MODEL`` is set; ``JUDGE_METRIC`` must name a declared, scored metric."""
     if not settings.judge_model:
@@ -358,7 +363,7 @@ def _judge(
         )
         await feedback.record(args, CallContext(transport="stdio"), source="judge")
 
-    return Judge(config, quality, registry, record if metric is not None else None)
+    return Judge(config, quality, side_calls, registry, record if metric is not None else None)
 
 
 def _redis_link(settings: LLMSettings, url: str | None, name: str) -> RedisLink | None:
