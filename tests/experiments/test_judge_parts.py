@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from mcp_llm.quality.judge import Judge, JudgeConfig, Sample, read_score
 from mcp_llm.quality.signals import QualitySignals
 from mcp_llm.routing.labels import ModelLabels
+from mcp_llm.side_calls import SideCalls
 
 
 @pytest.mark.parametrize(
@@ -32,7 +33,7 @@ def _judge(rate: float, queue: int) -> tuple[Judge, CollectorRegistry]:
     registry = CollectorRegistry()
     signals = QualitySignals(registry, ModelLabels(), frozenset())
     config = JudgeConfig(None, "mock-judge", rate, "rubric", queue, "ops")
-    return Judge(config, signals, registry, rng=random.Random(7)), registry
+    return Judge(config, signals, SideCalls(), registry, rng=random.Random(7)), registry
 
 
 def _sample(i: int) -> Sample:

@@ -30,19 +30,22 @@ from mcp_llm.gateway.retry import RetryPolicy
 from mcp_llm.gateway.stages.compress import CompressionConfig
 from mcp_llm.governance.budget_alerts import BudgetAlerts
 from mcp_llm.governance.build import build_governance
-from mcp_llm.governance.tools import UsageAccess, build_governance_tools, usage_routes
+from mcp_llm.governance.tools import build_governance_tools, usage_routes
 from mcp_llm.openai_compat import openai_routes
 from mcp_llm.pricing import PriceBook
 from mcp_llm.providers.registry import PROVIDERS, ProviderEntry, ProviderRegistry
 from mcp_llm.quality.judge import Judge, JudgeConfig, judge_range
-from mcp_llm.quality.ledger import MemoryQualityStore, QualityLedger, RedisQualityStore
+from mcp_llm.quality.ledger import QUALITY, QualityLedger
 from mcp_llm.quality.report import build_quality_tools, quality_routes
 from mcp_llm.quality.signals import QualitySignals
+from mcp_llm.reports import ReportAccess
 from mcp_llm.resources import build_resources
 from mcp_llm.routing.labels import KnownModels, ModelLabels, configured_models
 from mcp_llm.routing.model_listing import ListedModels, ModelLister
 from mcp_llm.routing.resolution import TargetResolver
 from mcp_llm.settings import LLMSettings
+from mcp_llm.side_calls import SideCalls
+from mcp_llm.state.daily_counters import counter_store
 from mcp_llm.state.redis_link import RedisLink
 from mcp_llm.status_page import status_routes
 from mcp_llm.tokens import TokenCounter
@@ -140,12 +143,13 @@ class LLMService:
         )
         variants = frozenset(v.name for e in self.experiments.by_name.values() for v in e.variants)
         self.quality_ledger = QualityLedger(
-            RedisQualityStore(self.redis) if self.redis else MemoryQualityStore(),
+            counter_store(QUALITY, self.redis),
             retention_days=settings.usage_retention_days,
             flush_interval=settings.quality_flush_interval,
         )
         quality = QualitySignals(self.metrics_registry, models, variants, self.quality_ledger)
-        self.judge = _judge(settings, feedback, quality, self.metrics_registry)
+        side_calls = SideCalls()
+        self.judge = _judge(settings, feedback, quality, side_calls, self.metrics_registry)
         gateway_metrics = GatewayMetrics(self.metrics_registry, models)
         self.alerts = BudgetAlerts(
             self.governance.quotas,
@@ -187,6 +191,7 @@ class LLMService:
                 compression=CompressionConfig(
                     settings.compression_summary_model, settings.compression_summary_max_tokens
                 ),
+                side_calls=side_calls,
             )
         )
         job_store: JobStore = SqliteJobStore(settings.batch_store_path)
@@ -195,9 +200,7 @@ class LLMService:
 
             job_store = RedisJobStore(self.redis)
         self.batch_jobs = BatchJobs(settings, job_store, self.gateway, prices, self.governance.ledger)
-        if self.judge is not None:
-            self.judge.attach(self.gateway.complete)
-        access = UsageAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
+        access = ReportAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
             [
                 *build_tools(self.gateway, self.lister, tokens),
@@ -323,7 +326,11 @@ def _organization_policy(settings: LLMSettings, with_keys: frozenset[str]) -> Or
 
 
 def _judge(
-    settings: LLMSettings, feedback: Feedback, quality: QualitySignals, registry: CollectorRegistry
+    settings: LLMSettings,
+    feedback: Feedback,
+    quality: QualitySignals,
+    side_calls: SideCalls,
+    registry: CollectorRegistry,
 ) -> Judge | None:
     """The judge when ``JUDGE_MODEL`` is set; ``JUDGE_METRIC`` must name a declared, scored metric."""
     if not settings.judge_model:
@@ -357,7 +364,7 @@ def _judge(
         )
         await feedback.record(args, CallContext(transport="stdio"), source="judge")
 
-    return Judge(config, quality, registry, record if metric is not None else None)
+    return Judge(config, quality, side_calls, registry, record if metric is not None else None)
 
 
 def _redis_link(settings: LLMSettings, url: str | None, name: str) -> RedisLink | None:

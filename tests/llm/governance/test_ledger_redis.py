@@ -7,9 +7,9 @@ import time
 import pytest
 from prometheus_client import CollectorRegistry
 
-from mcp_llm.governance.ledger import RedisUsageStore, UsageLedger
+from mcp_llm.governance.ledger import USAGE, UsageLedger
 from mcp_llm.governance.metrics import GovernanceMetrics
-from mcp_llm.governance.windows import day_label
+from mcp_llm.state.daily_counters import RedisCounterStore, day_label
 from mcp_llm.state.redis_link import RedisLink
 from mcp_shared.models import Usage
 from tests.conftest import RedisServer
@@ -22,7 +22,8 @@ async def test_usage_survives_a_redis_outage_and_sums_exactly(private_redis: Red
     redis = private_redis
     link = RedisLink(redis.url, timeout=0.3, retry_interval=0.1)
     registry = CollectorRegistry()
-    ledger = UsageLedger(RedisUsageStore(link), GovernanceMetrics(registry), flush_interval=3600)
+    failures = GovernanceMetrics(registry).usage_write_failures
+    ledger = UsageLedger(RedisCounterStore(link, USAGE), flush_interval=3600, on_write_failure=failures.inc)
     org, today = unique("ledger"), day_label(time.time())
     try:
         for _ in range(3):
@@ -38,7 +39,7 @@ async def test_usage_survives_a_redis_outage_and_sums_exactly(private_redis: Red
         time.sleep(0.2)
         rows = await ledger.read([today], org)
         assert rows is not None
-        by_model = {r.model: r.values for r in rows}
+        by_model = {model: values for (_, _, _, model), values in rows.items()}
         assert by_model["gpt-5-mini"]["requests"] == 1 and by_model["gpt-5-mini"]["cost_nusd"] == 200_000_000
         assert by_model["mock-1"]["cached_requests"] == 1
         assert ledger.pending() == 0
@@ -47,6 +48,7 @@ async def test_usage_survives_a_redis_outage_and_sums_exactly(private_redis: Red
             ledger.record(org, "openai", "gpt-4.1", Usage.of(1, 1), 0.1)
         await ledger.flush()
         rows = await ledger.read([today], org)
-        assert {r.model: r.values["cost_nusd"] for r in rows or []}["gpt-4.1"] == 1_000_000_000
+        assert rows is not None
+        assert rows[(org, today, "openai", "gpt-4.1")]["cost_nusd"] == 1_000_000_000
     finally:
         await link.aclose()

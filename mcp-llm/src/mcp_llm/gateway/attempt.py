@@ -114,24 +114,6 @@ class Attempt:
         return len(self.chain) > 1
 
 
-Complete = Callable[[CompletionRequest, CallContext], Awaitable[CompletionResponse]]
-
-
-class SideCalls:
-    """The whole chain, for a stage that makes a call of its own (a compression summary): such a call is
-    routed, cached, metered and billed like any other. The gateway binds it once the chain is composed."""
-
-    def __init__(self) -> None:
-        self._complete: Complete | None = None
-
-    def bind(self, complete: Complete) -> None:
-        self._complete = complete
-
-    async def complete(self, request: CompletionRequest, call: CallContext) -> CompletionResponse:
-        assert self._complete is not None, "the gateway binds its side calls when it composes the chain"
-        return await self._complete(request, call)
-
-
 class HopSkipped(Exception):
     """A stage decided this hop cannot take the call; the fallback stage moves on to the next one.
 

@@ -9,7 +9,8 @@ Four stages run around everything else, once per call, before the numbered ones:
 - ``Signals`` — outside ``Assign`` too, for the same reason: the quality signals of the answer the caller
   got (finish reason, empty answer, tokens per second, time to first token), labelled with its variant.
 - ``Judging`` — outside ``Assign`` too: offers a sample of answers (with their variant) to the judge's
-  bounded queue, without waiting; only when ``JUDGE_MODEL`` is set.
+  bounded queue, without waiting; only when ``JUDGE_MODEL`` is set. The judge's calls run the whole
+  chain again, through ``side_calls``.
 - ``Assign`` — before routing: a call that joins an experiment becomes its variant's call (provider,
   model, parameters, system prompt), so the fallback chain, cache key, quotas and usage all see the
   variant as if the caller had named it; it labels the answer with experiment and variant.
@@ -55,7 +56,7 @@ from prometheus_client import CollectorRegistry
 from mcp_llm.experiments.config import ExperimentsConfig
 from mcp_llm.experiments.registry import Experiments
 from mcp_llm.feedback.store import FeedbackStore, MemoryFeedback
-from mcp_llm.gateway.attempt import SideCalls, Stage
+from mcp_llm.gateway.attempt import Stage
 from mcp_llm.gateway.cache import ResponseCache
 from mcp_llm.gateway.conversations import ConversationStore
 from mcp_llm.gateway.idempotency import IdempotencyStore
@@ -83,6 +84,7 @@ from mcp_llm.quality.judge import Judge
 from mcp_llm.quality.signals import QualitySignals
 from mcp_llm.routing.labels import ModelLabels
 from mcp_llm.routing.resolution import TargetResolver
+from mcp_llm.side_calls import SideCalls
 from mcp_llm.tokens import TokenCounter
 from mcp_shared.auth import OrganizationPolicy
 
@@ -109,7 +111,8 @@ class Parts:
     judge: Judge | None = None
     compression: CompressionConfig = field(default_factory=CompressionConfig)
     side_calls: SideCalls = field(default_factory=SideCalls)
-    """Bound by the gateway to the composed chain (stages that make calls of their own use it)."""
+    """Bound by the gateway to the composed chain: the summary calls of ``Compress`` and the judge's
+    scoring calls use it (pass the judge's own here)."""
 
 
 def stages(p: Parts) -> list[Stage]:

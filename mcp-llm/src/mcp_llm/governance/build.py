@@ -8,7 +8,7 @@ from mcp_llm.catalog import Catalog
 from mcp_llm.governance.circuit import CircuitBreakers, MemoryBreakerStore, RedisBreakerStore
 from mcp_llm.governance.core import Governance
 from mcp_llm.governance.fallback import FallbackPlanner
-from mcp_llm.governance.ledger import MemoryUsageStore, RedisUsageStore, UsageLedger
+from mcp_llm.governance.ledger import USAGE, UsageLedger
 from mcp_llm.governance.metrics import GovernanceMetrics
 from mcp_llm.governance.monitor import HealthMonitor
 from mcp_llm.governance.queue import QueueManager
@@ -19,6 +19,7 @@ from mcp_llm.routing.labels import ModelLabels
 from mcp_llm.routing.resolution import TargetResolver
 from mcp_llm.settings import LLMSettings
 from mcp_llm.settings.governance import QueueLimit
+from mcp_llm.state.daily_counters import counter_store
 from mcp_llm.state.redis_link import RedisLink
 from mcp_shared.auth import KeyRing
 
@@ -45,10 +46,10 @@ def build_governance(
         fallback=MemoryQuotaStore() if redis else None,
     )
     ledger = UsageLedger(
-        RedisUsageStore(redis) if redis else MemoryUsageStore(),
-        metrics,
+        counter_store(USAGE, redis),
         retention_days=settings.usage_retention_days,
         flush_interval=settings.usage_flush_interval,
+        on_write_failure=metrics.usage_write_failures.inc,
     )
     queues = QueueManager(
         QueueLimit(

@@ -10,18 +10,14 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from mcp_llm.governance.core import Governance
 from mcp_llm.governance.monitor import HealthReport
 from mcp_llm.governance.usage_report import UsageReport, UsageReportArgs, build_report
 from mcp_llm.providers.registry import ProviderRegistry
-from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
-from mcp_shared.errors import ServiceError
+from mcp_llm.reports import PeriodReport, ReportAccess, report_route
 from mcp_shared.identifiers import ProviderName
-from mcp_shared.server.http_app import error_response
 from mcp_shared.server.tools import CallContext, ToolRegistry, ToolSpec
 
 
@@ -31,22 +27,8 @@ class ProviderHealthArgs(BaseModel):
     provider: ProviderName | None = Field(default=None, description="Only this provider.")
 
 
-class UsageAccess:
-    """Decides whose usage a caller may read."""
-
-    def __init__(self, auth_enabled: bool, admins: frozenset[str]) -> None:
-        self.auth_enabled = auth_enabled
-        self.admins = admins
-
-    def organization(self, requested: str | None, caller: str | None) -> str | None:
-        """The organization to report on; None means every organization."""
-        if caller is None or caller in self.admins:
-            return requested  # trusted transport (stdio, auth off) or an admin key
-        return caller
-
-
 def build_governance_tools(
-    governance: Governance, providers: ProviderRegistry, access: UsageAccess
+    governance: Governance, providers: ProviderRegistry, access: ReportAccess
 ) -> list[ToolSpec[Any]]:
     async def usage_report(args: UsageReportArgs, call: CallContext) -> UsageReport:
         organization = access.organization(args.organization_id, call.organization_id)
@@ -83,28 +65,8 @@ def build_governance_tools(
 def usage_routes(tools: ToolRegistry) -> list[BaseRoute]:
     """``GET /usage?organization_id=&period=|start=&end=&format=csv|json``: a download for billing."""
 
-    async def usage(request: Request) -> Response:
-        call = CallContext(transport="http", organization_id=request.scope.get(ORGANIZATION_SCOPE_KEY))
-        spec = tools.get("usage_report")
-        try:
-            args = tools.parse_arguments(spec, dict(request.query_params))
-            report = await tools.run(spec, args, call)
-        except ServiceError as exc:
-            return error_response(exc, call.request_id)
-        assert isinstance(report, UsageReport)
-        if report.csv is not None:
-            organization = re.sub(r"[^A-Za-z0-9._-]", "_", report.organization_id or "all")
-            name = f"usage-{organization}-{report.start}-{report.end}.csv"
-            return Response(
-                report.csv,
-                media_type="text/csv; charset=utf-8",
-                headers={
-                    "Content-Disposition": f'attachment; filename="{name}"',
-                    "X-Request-Id": call.request_id,
-                },
-            )
-        return Response(
-            report.model_dump_json(), media_type="application/json", headers={"X-Request-Id": call.request_id}
-        )
+    def filename(report: PeriodReport) -> str:
+        organization = re.sub(r"[^A-Za-z0-9._-]", "_", report.organization_id or "all")
+        return f"usage-{organization}-{report.start}-{report.end}.csv"
 
-    return [Route("/usage", usage, methods=["GET"])]
+    return [report_route(tools, "/usage", "usage_report", filename)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
 from mcp_llm.settings.governance import QuotaWindow
 
@@ -51,16 +50,6 @@ def _compute(window: QuotaWindow, now: float) -> WindowSpan:
         end = (start + timedelta(days=32)).replace(day=1)
         label = start.strftime("%Y%m")
     return WindowSpan(label, start.timestamp(), end.timestamp())
-
-
-def day_label(now: float) -> str:
-    """The UTC date usage is aggregated under (``YYYY-MM-DD``); asked on every call, formatted once a day."""
-    return _utc_date(int(now // 86_400))
-
-
-@lru_cache(maxsize=4)
-def _utc_date(day_number: int) -> str:
-    return datetime.fromtimestamp(day_number * 86_400, tz=UTC).strftime("%Y-%m-%d")
 
 
 def iso(epoch: float) -> str:

@@ -23,8 +23,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from mcp_llm.experiments.config import MetricSpec
 from mcp_llm.quality.signals import QualitySignals
+from mcp_llm.side_calls import SideCalls
 from mcp_shared.errors import ServiceError
-from mcp_shared.models import ChatMessage, CompletionRequest, CompletionResponse
+from mcp_shared.models import ChatMessage, CompletionRequest
 from mcp_shared.server.tools import CallContext
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,6 @@ MAX_SHOWN = 8_000
 _JUDGING: contextvars.ContextVar[bool] = contextvars.ContextVar("judging", default=False)
 """Set in the worker: the judge's own calls are not offered for judging."""
 
-Complete = Callable[[CompletionRequest, CallContext], Awaitable[CompletionResponse]]
 RecordFeedback = Callable[[str, str, float], Awaitable[None]]
 """(organization, request_id, score): records the score as feedback from source ``judge``."""
 
@@ -94,16 +94,18 @@ class Judge:
         self,
         config: JudgeConfig,
         signals: QualitySignals,
+        side_calls: SideCalls,
         registry: CollectorRegistry,
         record_feedback: RecordFeedback | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.config = config
         self.signals = signals
+        self.side_calls = side_calls
+        """The gateway's chain, bound when it is composed (the chain contains this judge's stage)."""
         self.record_feedback = record_feedback
         self._rng = rng or random.Random()
         self._queue: asyncio.Queue[Sample] = asyncio.Queue(maxsize=config.queue_size)
-        self._complete: Complete | None = None
         self._task: asyncio.Task[None] | None = None
         self.judged = Counter(
             "llm_judge_samples",
@@ -113,10 +115,6 @@ class Judge:
         )
         self.depth = Gauge("llm_judge_queue_depth", "Answers waiting for the judge.", registry=registry)
         self.depth.set_function(self._queue.qsize)
-
-    def attach(self, complete: Complete) -> None:
-        """The gateway's ``complete``; given after the gateway is built (it contains this judge's stage)."""
-        self._complete = complete
 
     def sampled(self) -> bool:
         """Whether to judge this answer: a random draw (the judge's own calls never are)."""
@@ -156,7 +154,6 @@ class Judge:
 
     async def judge(self, sample: Sample) -> float | None:
         """Ask the judge about one answer and record its score; None when it gave none."""
-        assert self._complete is not None, "attach() the gateway before starting the judge"
         request = CompletionRequest(
             provider=self.config.provider,
             model=self.config.model,
@@ -166,7 +163,7 @@ class Judge:
             organization_id=self.config.organization,
         )
         try:
-            reply = await self._complete(request, CallContext(transport="stdio"))
+            reply = await self.side_calls.complete(request, CallContext(transport="stdio"))
         except ServiceError as exc:
             self.judged.labels("failed").inc()
             logger.warning("judge call failed: %s", exc.error_type.value)

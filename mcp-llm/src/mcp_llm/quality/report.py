@@ -1,64 +1,33 @@
 """``quality_report`` (also ``GET /quality``): the automatic signals per organization, provider, model,
 experiment variant and day or month over a period, as JSON rows and totals or as CSV.
 
-Periods and organization scoping are ``usage_report``'s: with authentication on, a caller sees only its
-own organization's rows unless its key is an admin's.
+Periods, organization scoping, CSV and the download route are ``usage_report``'s (``reports.py``): with
+authentication on, a caller sees only its own organization's rows unless its key is an admin's.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from pydantic import BaseModel, Field
+from starlette.routing import BaseRoute
 
-from mcp_llm.governance.tools import UsageAccess
-from mcp_llm.governance.usage_report import Period, UsageReportArgs, days_between, inert_cell, resolve_period
-from mcp_llm.quality.ledger import FIELDS, QualityLedger, QualityRow
-from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
-from mcp_shared.errors import ProviderUnavailableError, ServiceError
-from mcp_shared.identifiers import ModelName, OrganizationId, ProviderName
-from mcp_shared.server.http_app import error_response
+from mcp_llm.quality.ledger import FIELDS, QualityLedger
+from mcp_llm.reports import PeriodArgs, PeriodReport, ReportAccess, read_period, report_route, to_csv, totals
+from mcp_llm.state.daily_counters import Counts
+from mcp_shared.identifiers import ModelName, ProviderName
 from mcp_shared.server.tools import CallContext, ToolRegistry, ToolSpec
 
 COUNTS = tuple(f for f in FIELDS if f not in ("rate_milli", "ttft_us", "cost_nusd", "judge_score_micro"))
 
 
-class QualityArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    organization_id: OrganizationId | None = Field(
-        default=None,
-        description="Organization to report on (every organization when omitted and allowed). "
-        "Authenticated callers get their own organization unless their key is an admin's.",
-    )
-    period: Period | None = Field(
-        default=None, description="A named period (UTC); the default is this_month unless start is given."
-    )
-    start: date | None = Field(default=None, description="First day (YYYY-MM-DD, UTC), inclusive.")
-    end: date | None = Field(
-        default=None, description="Last day (YYYY-MM-DD, UTC), inclusive; default today."
-    )
+class QualityArgs(PeriodArgs):
     granularity: Literal["day", "month"] = Field(default="day", description="One row per day or per month.")
     provider: ProviderName | None = Field(default=None, description="Only this provider.")
     model: ModelName | None = Field(default=None, description="Only this model.")
     variant: str | None = Field(
         default=None, max_length=64, description="Only this experiment variant ('none': outside experiments)."
     )
-    format: Literal["json", "csv"] = Field(
-        default="json", description="csv also returns the rows as CSV text."
-    )
-
-    @model_validator(mode="after")
-    def _one_way(self) -> QualityArgs:
-        if self.period is not None and (self.start is not None or self.end is not None):
-            raise ValueError("give either period or start/end, not both")
-        return self
 
 
 class QualityLine(BaseModel):
@@ -101,35 +70,29 @@ class QualityTotals(BaseModel):
     judged: int = 0
 
 
-class QualityReport(BaseModel):
-    organization_id: str | None
-    start: str
-    end: str
+class QualityReport(PeriodReport):
     granularity: str
     rows: list[QualityLine]
     totals: QualityTotals
     backend: str
-    csv: str | None = None
 
 
 def _mean(total: int, count: int, unit: float) -> float | None:
     return round(total / unit / count, 6) if count else None
 
 
-def _lines(rows: list[QualityRow], args: QualityArgs) -> list[QualityLine]:
-    merged: dict[tuple[str, str, str, str, str], dict[str, int]] = {}
-    for row in rows:
-        if args.provider and row.provider != args.provider:
+def _lines(rows: Counts, args: QualityArgs) -> list[QualityLine]:
+    merged: dict[tuple[str, ...], dict[str, int]] = {}
+    for (organization, day, provider, model, variant), values in rows.items():
+        if args.provider and provider != args.provider:
             continue
-        if args.model and row.model != args.model:
+        if args.model and model != args.model:
             continue
-        if args.variant and row.variant != args.variant:
+        if args.variant and variant != args.variant:
             continue
-        period = row.day[:7] if args.granularity == "month" else row.day
-        target = merged.setdefault(
-            (period, row.organization, row.provider, row.model, row.variant), dict.fromkeys(FIELDS, 0)
-        )
-        for name, amount in row.values.items():
+        period = day[:7] if args.granularity == "month" else day
+        target = merged.setdefault((period, organization, provider, model, variant), dict.fromkeys(FIELDS, 0))
+        for name, amount in values.items():
             target[name] += amount
     lines = []
     for (period, org, provider, model, variant), v in sorted(merged.items()):
@@ -150,45 +113,24 @@ def _lines(rows: list[QualityRow], args: QualityArgs) -> list[QualityLine]:
     return lines
 
 
-def to_csv(lines: list[QualityLine]) -> str:
-    columns = list(QualityLine.model_fields)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for line in lines:
-        data = line.model_dump()
-        writer.writerow(["" if data[c] is None else inert_cell(data[c]) for c in columns])
-    return out.getvalue()
-
-
 async def build_quality_report(
     ledger: QualityLedger, args: QualityArgs, organization: str | None
 ) -> QualityReport:
-    start, end = resolve_period(UsageReportArgs(period=args.period, start=args.start, end=args.end))
-    rows = await ledger.read(days_between(start, end), organization)
-    if rows is None:
-        raise ProviderUnavailableError(
-            "quality store unavailable (Redis is down); try again shortly", status=503
-        )
+    start, end, rows = await read_period(ledger, args, organization, "quality")
     lines = _lines(rows, args)
-    totals = QualityTotals()
-    for line in lines:
-        for name in QualityTotals.model_fields:
-            setattr(totals, name, getattr(totals, name) + getattr(line, name))
-    totals.cost_usd = round(totals.cost_usd, 9)
     return QualityReport(
         organization_id=organization,
         start=start.isoformat(),
         end=end.isoformat(),
         granularity=args.granularity,
         rows=lines,
-        totals=totals,
+        totals=totals(QualityTotals, lines),
         backend=ledger.store.name,
-        csv=to_csv(lines) if args.format == "csv" else None,
+        csv=to_csv(QualityLine, lines) if args.format == "csv" else None,
     )
 
 
-def build_quality_tools(ledger: QualityLedger, access: UsageAccess) -> list[ToolSpec[Any]]:
+def build_quality_tools(ledger: QualityLedger, access: ReportAccess) -> list[ToolSpec[Any]]:
     async def quality_report(args: QualityArgs, call: CallContext) -> QualityReport:
         organization = access.organization(args.organization_id, call.organization_id)
         return await build_quality_report(ledger, args, organization)
@@ -210,27 +152,4 @@ def build_quality_tools(ledger: QualityLedger, access: UsageAccess) -> list[Tool
 
 def quality_routes(tools: ToolRegistry) -> list[BaseRoute]:
     """``GET /quality?period=|start=&end=&granularity=&format=csv|json``, like ``GET /usage``."""
-
-    async def quality(request: Request) -> Response:
-        call = CallContext(transport="http", organization_id=request.scope.get(ORGANIZATION_SCOPE_KEY))
-        spec = tools.get("quality_report")
-        try:
-            args = tools.parse_arguments(spec, dict(request.query_params))
-            report = await tools.run(spec, args, call)
-        except ServiceError as exc:
-            return error_response(exc, call.request_id)
-        assert isinstance(report, QualityReport)
-        if report.csv is not None:
-            return Response(
-                report.csv,
-                media_type="text/csv; charset=utf-8",
-                headers={
-                    "Content-Disposition": f'attachment; filename="quality-{report.start}-{report.end}.csv"',
-                    "X-Request-Id": call.request_id,
-                },
-            )
-        return Response(
-            report.model_dump_json(), media_type="application/json", headers={"X-Request-Id": call.request_id}
-        )
-
-    return [Route("/quality", quality, methods=["GET"])]
+    return [report_route(tools, "/quality", "quality_report", lambda r: f"quality-{r.start}-{r.end}.csv")]

@@ -15,8 +15,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from mcp_llm.quality.checks import JsonOutcome, is_refusal
-from mcp_llm.quality.ledger import MemoryQualityStore, QualityLedger
+from mcp_llm.quality.ledger import QUALITY, QualityLedger
 from mcp_llm.routing.labels import ModelLabelled, ModelLabels
+from mcp_llm.state.daily_counters import MemoryCounterStore
 from mcp_shared.models import CompletionResponse
 from mcp_shared.server.metrics import LATENCY_BUCKETS
 
@@ -36,7 +37,7 @@ class QualitySignals:
     ) -> None:
         self._variants = variants
         self._models = models
-        self.ledger = ledger or QualityLedger(MemoryQualityStore())
+        self.ledger = ledger or QualityLedger(MemoryCounterStore(QUALITY))
         labels = ["provider", "model", "variant"]
 
         def counter(name: str, doc: str, extra: list[str] | None = None) -> ModelLabelled:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mcp_llm.gateway.attempt import Attempt, Next, PromptTokens, SideCalls
+from mcp_llm.gateway.attempt import Attempt, Next, PromptTokens
 from mcp_llm.gateway.compression import (
     SUMMARY_HEADER,
     cut_all,
@@ -25,6 +25,7 @@ from mcp_llm.gateway.compression import (
 )
 from mcp_llm.providers.registry import ProviderRegistry
 from mcp_llm.routing.resolution import Target, TargetResolver
+from mcp_llm.side_calls import SideCalls
 from mcp_llm.tokens import TokenCounter
 from mcp_shared.errors import ServiceError
 from mcp_shared.models import (
