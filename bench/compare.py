@@ -182,6 +182,37 @@ async def measure(
     return figures
 
 
+MCP_HEADERS = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18"}
+MCP_CALL = json.dumps(
+    {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "complete", "arguments": json.loads(TOOL_BODY)},
+    }
+).encode()
+
+
+async def mcp_on_the_wire(port: int, total: int) -> tuple[Result, Result]:
+    """``/tools/complete`` and MCP ``complete`` at concurrency 1, both from the bare load generator, so the
+    difference is the server's MCP path alone (the official client's own cost per call is not in it)."""
+    first = await asyncio.to_thread(
+        urllib.request.urlopen,
+        urllib.request.Request(
+            f"http://{HOST}:{port}/mcp",
+            data=MCP_CALL,
+            headers={"content-type": "application/json", **MCP_HEADERS},
+        ),
+        timeout=30,
+    )
+    answer = json.loads(first.read().decode())
+    if "result" not in answer or answer["result"].get("isError"):
+        raise RuntimeError(f"MCP complete failed: {answer}")
+    tools = await run_load(raw_caller(port, "/tools/complete", TOOL_BODY), total, 1)
+    mcp = await run_load(raw_caller(port, "/mcp", MCP_CALL, MCP_HEADERS), total, 1)
+    return tools, mcp
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:6.1f}x" if b > 0 else "   n/a"
 
@@ -312,6 +343,8 @@ def main() -> None:
             )
             tools.extra["MCP complete c1 p50 ms"] = mcp.p50
             tools.extra["MCP minus /tools p50 c1 ms"] = mcp.p50 - tools.plain[1].p50
+            raw_tools, raw_mcp = asyncio.run(mcp_on_the_wire(port, max(100, int(1000 * args.scale))))
+            tools.extra["MCP (bare HTTP client) minus /tools p50 c1 ms"] = raw_mcp.p50 - raw_tools.p50
             ours += [figures, tools]
         finally:
             stop(gateway)
