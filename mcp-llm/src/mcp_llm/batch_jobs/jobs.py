@@ -1,5 +1,5 @@
 """Batch jobs end to end: submission (validated like ``complete``, bounded), the background poller with
-backoff, cancellation, and the one-time ingestion of results into the usage ledger.
+backoff, cancellation, and the one-time ingestion of results into the usage ledger and the quotas.
 
 Billing: a vendor job's usage is priced per request at the vendor's batch rate and billed to the
 submitting organization by whichever poller wins the store's atomic ``finish``; nobody else bills it,
