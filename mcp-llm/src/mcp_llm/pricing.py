@@ -260,6 +260,10 @@ class PriceBook:
         """Upper-bound cost of a call before it runs: the whole prompt uncached, the output at its bound."""
         return self.cost(provider, model, Usage.of(input_tokens, output_tokens))
 
+    def batch_estimate(self, provider: str, model: str, input_tokens: int, output_tokens: int) -> float:
+        """``estimate`` at the vendor's batch price (``batch_cost``): what one batch request costs at most."""
+        return self.batch_cost(provider, model, Usage.of(input_tokens, output_tokens))[0]
+
     def _flat_rates(self, provider: str, model: str) -> tuple[FlatRates | None, bool]:
         """(flat rates or None, whether the model has a price at all), cached for a minute."""
         now = time.monotonic()

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 
 from mcp_llm import __version__
 from mcp_llm.analysis.report import build_analysis_tools
+from mcp_llm.batch_jobs.billing import JobBilling
 from mcp_llm.batch_jobs.jobs import BatchJobs
 from mcp_llm.batch_jobs.store import JobStore, SqliteJobStore
 from mcp_llm.batch_jobs.tools import build_batch_job_tools
@@ -199,7 +200,8 @@ class LLMService:
             from mcp_llm.batch_jobs.redis_store import RedisJobStore  # redis only when configured
 
             job_store = RedisJobStore(self.redis)
-        self.batch_jobs = BatchJobs(settings, job_store, self.gateway, prices, self.governance.ledger)
+        billing = JobBilling(prices, tokens, self.governance.ledger, self.governance.quotas, self.alerts)
+        self.batch_jobs = BatchJobs(settings, job_store, self.gateway, prices, billing)
         access = ReportAccess(settings.auth_enabled, frozenset(settings.auth_admin_organizations))
         self.tools = ToolRegistry(
             [

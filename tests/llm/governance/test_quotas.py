@@ -105,6 +105,42 @@ async def test_a_free_call_is_not_refused_by_a_spent_dollar_budget(store: QuotaS
         await quotas.reserve(org, tokens=10, usd=0.0001)
 
 
+async def test_spend_charged_after_the_fact_is_counted_past_the_limit(store: QuotaStore) -> None:
+    org = unique("charge")
+    limits = QuotaLimits(requests_per_day=5, tokens_per_day=1_000, usd_per_month=0.01)
+    quotas = manager(store, {org: limits})
+    await quotas.charge(org, tokens=600, usd=0.004)  # fresh counters: created by the charge
+    await quotas.charge(org, tokens=600, usd=0.008)  # past both limits: recorded all the same
+    used = {s["quota"]: s["used"] for s in await quotas.status(org)}
+    assert used == {"requests_per_day": 0, "tokens_per_day": 1_200, "usd_per_month": pytest.approx(0.012)}
+    with pytest.raises(QuotaExceededError) as raised:  # the next call is refused as usual
+        await quotas.reserve(org, tokens=10, usd=0.0)
+    assert raised.value.details["quota"] == "tokens_per_day" and raised.value.details["usage"] == 1_200
+    if isinstance(store, RedisQuotaStore):  # a counter the charge created expires with its window
+        key = f"gov:quota:{{{org}}}:tokens:day:"
+        keys = [k async for k in store.link.client.scan_iter(match=key + "*")]
+        assert len(keys) == 1 and 0 < await store.link.client.ttl(keys[0]) <= 86_400 + 60
+
+
+async def test_room_is_checked_against_what_is_left_of_each_dollar_quota(store: QuotaStore) -> None:
+    org = unique("room")
+    quotas = manager(store, {org: QuotaLimits(tokens_per_day=10, usd_per_day=0.01)})
+    await quotas.require_room(org, 0.01, "the job", "items")  # exactly what is left fits; tokens unchecked
+    await quotas.charge(org, tokens=0, usd=0.004)
+    with pytest.raises(QuotaExceededError) as raised:
+        await quotas.require_room(org, 0.007, "the job", "items")
+    error = raised.value
+    assert (error.details["field"], error.details["quota"]) == ("items", "usd_per_day")
+    assert error.details["usage"] == pytest.approx(0.004)
+    assert error.details["requested"] == pytest.approx(0.007)
+    assert error.retry_after is not None and "the job needs up to 0.007" in error.message
+    with pytest.raises(QuotaExceededError) as never:
+        await quotas.require_room(org, 0.02, "the job", "items")
+    assert never.value.retry_after is None and never.value.message.startswith("the job alone needs 0.02")
+    used = {s["quota"]: s["used"] for s in await quotas.status(org)}
+    assert used == {"tokens_per_day": 0, "usd_per_day": pytest.approx(0.004)}  # checking reserved nothing
+
+
 def test_organization_entries_override_the_default_field_by_field() -> None:
     policy = QuotaPolicy(
         {

@@ -15,7 +15,9 @@ JobId = Annotated[str, Field(pattern=r"^bj_[0-9a-f]{24}$", description="The job 
 SUBMIT_DOC = (
     "Submit up to BATCH_MAX_ITEMS complete requests (one provider and model) as a batch job and get its id "
     "at once. OpenAI, Claude and Gemini run it through their batch APIs at the batch price (about half), "
-    "within 24 hours; other providers run it as a throttled fan-out. Poll get_batch for the results."
+    "within 24 hours; other providers run it as a throttled fan-out. Poll get_batch for the results. "
+    "Its spend counts against the organization's token and dollar quotas when the results arrive; a job "
+    "whose estimated cost exceeds the dollar quota left is refused (quota_exceeded, field items)."
 )
 GET_DOC = (
     "A batch job's state, request counts and cost; once it ended, every request's result in input order, "

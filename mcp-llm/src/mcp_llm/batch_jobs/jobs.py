@@ -1,11 +1,14 @@
 """Batch jobs end to end: submission (validated like ``complete``, bounded), the background poller with
-backoff, cancellation, and the one-time ingestion of results into the usage ledger.
+backoff, cancellation, and the one-time ingestion of results into the usage ledger and the quotas.
 
-Billing: a vendor job's usage is priced per request at the vendor's batch rate and recorded under the
-submitting organization by whichever poller wins the store's atomic ``finish``; nobody else records it,
-however many replicas polled or restarts happened. Quota is not reserved at submission (a job may take
-24 hours, far longer than a per-minute window): the usage lands in the ledger and ``usage_report`` when
-the results arrive. A fan-out job is billed by the chain itself, request by request.
+Billing: a vendor job's usage is priced per request at the vendor's batch rate and billed to the
+submitting organization by whichever poller wins the store's atomic ``finish``; nobody else bills it,
+however many replicas polled or restarts happened. Billing (``billing``) writes the usage to the ledger
+(``usage_report``) and charges its tokens and dollars to the organization's quota counters, past a limit
+if need be: the work is done and paid for, so it is recorded, and calls after it are refused by the quota
+as usual; budget alerts then fire as for ordinary calls. Quota is not reserved at submission (a job may
+take 24 hours, far longer than a per-minute window), but a job whose estimated cost alone exceeds what is
+left of a dollar quota is refused then. A fan-out job is billed by the chain itself, request by request.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from mcp_llm.batch_jobs import errors
 from mcp_llm.batch_jobs.args import BatchJobView, JobArgs, SubmitBatchArgs
 from mcp_llm.batch_jobs.backend import VendorBatches
+from mcp_llm.batch_jobs.billing import JobBilling
 from mcp_llm.batch_jobs.fanout import FanOut
 from mcp_llm.batch_jobs.model import (
     Backend,
@@ -32,7 +36,6 @@ from mcp_llm.batch_jobs.model import (
 )
 from mcp_llm.batch_jobs.store import JobStore
 from mcp_llm.gateway.pipeline import Gateway
-from mcp_llm.governance.ledger import UsageLedger
 from mcp_llm.pricing import PriceBook
 from mcp_llm.settings import LLMSettings
 from mcp_shared.errors import (
@@ -66,13 +69,13 @@ class BatchJobs:
         store: JobStore,
         gateway: Gateway,
         prices: PriceBook,
-        ledger: UsageLedger,
+        billing: JobBilling,
     ) -> None:
         self.settings = settings
         self.store = store
         self.gateway = gateway
         self.prices = prices
-        self.ledger = ledger
+        self.billing = billing
         self.fanout = FanOut(gateway, settings.batch_fanout_concurrency)
         self._backends: dict[str, VendorBatches] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -118,6 +121,8 @@ class BatchJobs:
         )
         self.gateway.providers.get(provider)  # an unconfigured provider is refused here, not per request
         vendor = self._backend(provider) if backend != "fanout" else None
+        if vendor is not None:  # a fan-out's requests each reserve their own quota in the chain
+            await self.billing.check(organization, provider, model, items)
         first_poll = now + SUBMIT_GRACE if vendor is not None else now + self.lease
         if not await self.store.create(job, first_poll, self.settings.batch_max_jobs_per_org):
             raise QuotaExceededError(
@@ -357,12 +362,7 @@ class BatchJobs:
         job.ended_at = time.time()
         if not await self.store.finish(job):
             return  # another poller finished it first and billed it
-        for result in results:
-            if result.response is not None:
-                self.ledger.record(
-                    job.organization, job.provider, job.model, result.response.usage, result.response.cost_usd
-                )
-        await self.ledger.flush()
+        await self.billing.bill(job)
         logger.info(
             "batch job ended",
             extra={"job": job.id, "state": job.state, "succeeded": ok, "cost_usd": job.cost_usd},

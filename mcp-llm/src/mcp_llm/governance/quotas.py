@@ -18,7 +18,7 @@ import asyncio
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mcp_llm.governance.metrics import GovernanceMetrics
@@ -31,6 +31,9 @@ from mcp_shared.models import Usage
 logger = logging.getLogger(__name__)
 
 NANO = 1_000_000_000
+UNBOUNDED = 2**53 - 1
+"""The limit a charge's counters carry: usage already spent is added whatever the configured limit (the
+largest integer the Redis script's Lua numbers hold exactly)."""
 _EXPIRY_GRACE = 60  # seconds a counter outlives its window, for late reconciliations
 
 
@@ -69,9 +72,12 @@ class QuotaPolicy:
             if org != DEFAULT_QUOTA_KEY
         }
         self.organizations = frozenset(self._by_org)
+        every = [(DEFAULT_QUOTA_KEY, self._default), *self._by_org.items()]
         self._requests_only = {
-            org: tuple(limit for limit in limits if limit.metric == "requests")
-            for org, limits in [(DEFAULT_QUOTA_KEY, self._default), *self._by_org.items()]
+            org: tuple(limit for limit in limits if limit.metric == "requests") for org, limits in every
+        }
+        self._spend_only = {
+            org: tuple(limit for limit in limits if limit.metric != "requests") for org, limits in every
         }
 
     @staticmethod
@@ -88,6 +94,11 @@ class QuotaPolicy:
         """Only the request-count limits (what a call that uses no tokens counts against)."""
         found = self._requests_only.get(organization)
         return found if found is not None else self._requests_only[DEFAULT_QUOTA_KEY]
+
+    def spend_limits_for(self, organization: str) -> tuple[Limit, ...]:
+        """Only the token and dollar limits (what usage spent outside the chain counts against)."""
+        found = self._spend_only.get(organization)
+        return found if found is not None else self._spend_only[DEFAULT_QUOTA_KEY]
 
 
 @dataclass(slots=True)
@@ -139,6 +150,10 @@ class QuotaManager:
         """Whether reserving needs a token count and a price (token or dollar limits)."""
         return any(limit.metric != "requests" for limit in self.policy.limits_for(organization))
 
+    def counts_dollars(self, organization: str) -> bool:
+        """Whether the organization has a dollar limit (work checked against ``require_room``)."""
+        return any(limit.metric == "usd" for limit in self.policy.limits_for(organization))
+
     def counts_tokens(self) -> bool:
         """Whether any organization's reservations count prompt tokens (so every call needs the tokenizer)."""
         return any(self.needs_estimate(org) for org in (DEFAULT_QUOTA_KEY, *self.policy.organizations))
@@ -168,13 +183,23 @@ class QuotaManager:
         ``QuotaExceededError``: free answers are still requests, and a rate limit must hold for them."""
         await self._reserve(organization, self.policy.request_limits_for(organization), 0, 0.0)
 
+    async def charge(self, organization: str, tokens: int, usd: float) -> None:
+        """Add usage already spent outside the chain (a vendor batch job's results) to the organization's
+        token and dollar counters of every window, past a limit if need be: it is recorded, never dropped,
+        and the next call that does not fit is refused as usual. Request counts are not charged (the job's
+        requests never passed through the gateway's rate limits)."""
+        limits = self.policy.spend_limits_for(organization)
+        await self._reserve(organization, limits, tokens, usd, bounded=False)
+
     async def _reserve(
-        self, organization: str, limits: tuple[Limit, ...], tokens: int, usd: float
+        self, organization: str, limits: tuple[Limit, ...], tokens: int, usd: float, bounded: bool = True
     ) -> Reservation | None:
         if not limits:
             return None
         now = time.time()
         counters = self._counters(organization, limits, tokens, usd, now)
+        if not bounded:
+            counters = [replace(c, limit=UNBOUNDED) for c in counters]
         store: QuotaStore = self.store
         result = await store.reserve(counters)
         if result is None and self._fallback is not None:  # Redis unreachable: enforce on this replica
@@ -225,11 +250,17 @@ class QuotaManager:
 
     @staticmethod
     def _exceeded(
-        organization: str, limit: Limit, counter: Counter, used: int, now: float
+        organization: str,
+        limit: Limit,
+        counter: Counter,
+        used: int,
+        now: float,
+        what: str = "this call",
+        field: str | None = None,
     ) -> QuotaExceededError:
         resets_at = window_span(limit.window, now).end
         never_fits = counter.amount > limit.value
-        details = {
+        details: dict[str, object] = {
             "organization": organization,
             "quota": limit.name,
             "limit": limit.show(limit.value),
@@ -237,9 +268,11 @@ class QuotaManager:
             "requested": limit.show(counter.amount),
             "resets_at": iso(resets_at),
         }
+        if field is not None:
+            details["field"] = field
         if never_fits:
             message = (
-                f"this call alone needs {limit.show(counter.amount)} against the {limit.name} quota of "
+                f"{what} alone needs {limit.show(counter.amount)} against the {limit.name} quota of "
                 f"{limit.show(limit.value)} for organization '{organization}': lower max_tokens or the prompt"
             )
             return QuotaExceededError(message, details=details)
@@ -247,17 +280,38 @@ class QuotaManager:
             f"organization '{organization}' has used {limit.show(used)} of its {limit.name} quota of "
             f"{limit.show(limit.value)}; it resets at {iso(resets_at)}"
         )
+        if field is not None:
+            message += f"; {what} needs up to {limit.show(counter.amount)}"
         return QuotaExceededError(message, retry_after=max(0.0, resets_at - now), details=details)
+
+    async def require_room(self, organization: str, usd: float, what: str, field: str) -> None:
+        """Refuse work whose estimated cost alone exceeds what is left of any of the organization's dollar
+        quotas (``QuotaExceededError`` naming ``field``); reserves nothing: work that runs for hours is
+        ``charge``d when it is done, not held against a window now."""
+        limits = tuple(limit for limit in self.policy.limits_for(organization) if limit.metric == "usd")
+        if not limits or usd <= 0:
+            return
+        now = time.time()
+        counters = self._counters(organization, limits, 0, usd, now)
+        used = await self._read(counters)
+        for limit, counter, value in zip(limits, counters, used, strict=True):
+            if value + counter.amount > limit.value:
+                label = self.metrics.organization_label(organization)
+                self.metrics.quota_rejections.labels(label, limit.name).inc()
+                raise self._exceeded(organization, limit, counter, value, now, what, field)
+
+    async def _read(self, counters: list[Counter]) -> list[int]:
+        """The counters' current values: from Redis, else this replica's own (Redis down), else zero."""
+        used = await self.store.read([c.key for c in counters])
+        if used is None and self._fallback is not None:
+            used = await self._fallback.read([c.key for c in counters])
+        return used or [0] * len(counters)
 
     async def status(self, organization: str) -> list[dict[str, object]]:
         """Current use of every quota of an organization, for reports."""
         limits = self.policy.limits_for(organization)
         now = time.time()
-        counters = self._counters(organization, limits, 0, 0.0, now)
-        used = await self.store.read([c.key for c in counters])
-        if used is None and self._fallback is not None:
-            used = await self._fallback.read([c.key for c in counters])
-        used = used or [0] * len(counters)
+        used = await self._read(self._counters(organization, limits, 0, 0.0, now))
         return [
             {
                 "quota": limit.name,
