@@ -112,3 +112,23 @@ async def test_models_retrieve(client: AsyncOpenAI) -> None:
         with pytest.raises(NotFoundError) as caught:
             await client.models.retrieve(missing)
         assert caught.value.code == "model_not_found"
+
+
+async def test_parameters_the_gateway_cannot_honour_are_refused_unless_left_at_their_defaults(
+    client: AsyncOpenAI,
+) -> None:
+    """A parameter the gateway would silently drop is a 400 naming it; sent at its default it is harmless."""
+    for refused in ({"seed": 3}, {"presence_penalty": 0.5}, {"logprobs": True}):
+        with pytest.raises(BadRequestError) as caught:
+            await client.chat.completions.create(model="mock/mock-1", messages=USER, **refused)
+        assert f"parameter '{next(iter(refused))}' is not supported" in str(caught.value)
+    with pytest.raises(BadRequestError, match="parameter 'tools' is not supported"):
+        await client.chat.completions.create(
+            model="mock/mock-1",
+            messages=USER,
+            tools=[{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
+        )
+    answer = await client.chat.completions.create(
+        model="mock/mock-1", messages=USER, presence_penalty=0, frequency_penalty=0, logprobs=False
+    )
+    assert answer.choices[0].message.content

@@ -97,9 +97,10 @@ class ChatCompletionsRequest(BaseModel):
 
     @model_validator(mode="after")
     def _refuse_what_we_cannot_honour(self) -> ChatCompletionsRequest:
-        for name, default in UNSUPPORTED.items():
-            value = (self.model_extra or {}).get(name)
-            if value is not None and value != default:
+        extra = self.model_extra or {}  # most requests send no extras: nothing to look up then
+        for name in UNSUPPORTED.keys() & extra.keys():
+            value = extra[name]
+            if value is not None and value != UNSUPPORTED[name]:
                 raise ValueError(f"parameter '{name}' is not supported by this gateway")
         if self.n not in (None, 1):
             raise ValueError("only n=1 is supported")
