@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mcp_llm.experiments.registry import is_experiment_model
@@ -37,7 +37,7 @@ from mcp_shared.logging import request_id_var
 from mcp_shared.models import CompletionRequest, CompletionResponse
 from mcp_shared.server.disconnect import ClientDisconnected, client_gone, unless_disconnected
 from mcp_shared.server.http_app import read_body, sse_headers
-from mcp_shared.server.streaming import StreamRelay
+from mcp_shared.server.streaming import StreamRelay, WatchedStreamingResponse
 from mcp_shared.server.tools import CallContext, EventSink
 from mcp_shared.settings import ServiceSettings
 from mcp_shared.validation import describe_validation_error
@@ -179,4 +179,4 @@ async def _stream(
             elif item.error is not None:
                 yield b"data: " + json.dumps(error_body(item.error)[1]).encode() + b"\n\n"
 
-    return StreamingResponse(frames(), media_type="text/event-stream", headers=sse_headers(call.request_id))
+    return WatchedStreamingResponse(frames(), "text/event-stream", sse_headers(call.request_id))

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mcp_shared.auth import ORGANIZATION_SCOPE_KEY
@@ -35,7 +35,7 @@ from mcp_shared.server.gc_tuning import tune_for_serving
 from mcp_shared.server.lazy_mcp import LazyMCPEndpoint, Managers
 from mcp_shared.server.service import Service
 from mcp_shared.server.sse import sse_frame
-from mcp_shared.server.streaming import StreamRelay
+from mcp_shared.server.streaming import StreamRelay, WatchedStreamingResponse
 from mcp_shared.server.tools import CallContext, EventSink, ToolSpec
 from mcp_shared.settings import ServiceSettings
 
@@ -156,9 +156,7 @@ class ToolRoutes:
                 elif item.error is not None:
                     yield sse_frame("error", item.error.to_payload())
 
-        return StreamingResponse(
-            frames(), media_type="text/event-stream", headers=sse_headers(call.request_id)
-        )
+        return WatchedStreamingResponse(frames(), "text/event-stream", sse_headers(call.request_id))
 
 
 def sse_headers(request_id: str) -> dict[str, str]:

@@ -10,12 +10,14 @@ after it by closing the stream of items.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
-from starlette.types import Receive
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from mcp_shared.errors import ServiceError
 from mcp_shared.server.disconnect import ClientDisconnected, unless_disconnected
@@ -84,3 +86,33 @@ class StreamRelay(Generic[ResultT]):
         finally:
             if not self._task.done():
                 self._task.cancel()
+
+
+class WatchedStreamingResponse(Response):
+    """Sends an async iterator of body parts, from the request's own task, until it ends or the client
+    leaves.
+
+    Starlette's ``StreamingResponse`` does the same under ASGI 2.3 (what uvicorn speaks) with a task
+    group of two tasks per response, one sending and one waiting for a disconnect. Here one watcher task
+    beside the sending task is enough (``unless_disconnected``): a client that leaves cancels the send,
+    and the cancellation runs through the iterator into the relay's ``items``, which stops the producer.
+    """
+
+    def __init__(self, parts: AsyncIterator[bytes], media_type: str, headers: Mapping[str, str]) -> None:
+        self.parts = parts
+        self.status_code = 200
+        self.media_type = media_type
+        self.background = None
+        self.init_headers(headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_all() -> None:
+            await send(
+                {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+            )
+            async for part in self.parts:
+                await send({"type": "http.response.body", "body": part, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        with contextlib.suppress(ClientDisconnected):  # nobody is left to read; the producer was stopped
+            await unless_disconnected(receive, send_all())
